@@ -1,0 +1,213 @@
+// One purpose-built Redis: a Spotahome RedisFailover (Redis + Sentinel) with its own
+// password, placed on the nodes labelled for its purpose.
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration } from "../config/types";
+
+/** API version and kind of the operator's custom resource. */
+export const REDIS_FAILOVER_API_VERSION = "databases.spotahome.com/v1";
+export const REDIS_FAILOVER_KIND = "RedisFailover";
+
+/** Sentinel's name for the monitored master; the operator always uses this one. */
+export const SENTINEL_MASTER_NAME = "mymaster";
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+
+/** Where applications reach one instance inside the cluster. */
+export interface FailoverEndpoints {
+    /** Service that always points at the current master (`rfrm-<name>`), host:port. */
+    master: string;
+    /** Sentinel service (`rfs-<name>`), host:port. */
+    sentinel: string;
+    /** Master name to ask Sentinel for. */
+    masterName: string;
+}
+
+/**
+ * The in-cluster endpoints the operator creates for a RedisFailover. `rfr-<name>` is left out on
+ * purpose: it is headless, serves only the exporter, and would send writes to read-only replicas.
+ */
+export function failoverEndpoints(name: string, namespace: string): FailoverEndpoints {
+    const domain = `${namespace}.svc.cluster.local`;
+    return {
+        master: `rfrm-${name}.${domain}:${REDIS_PORT}`,
+        sentinel: `rfs-${name}.${domain}:${SENTINEL_PORT}`,
+        masterName: SENTINEL_MASTER_NAME,
+    };
+}
+
+/** Name of the Secret (key `password`) that holds an instance's password. */
+export function authSecretName(failoverName: string): string {
+    return `${failoverName}-auth`;
+}
+
+/** An instance keeps data that must survive restarts: it is on persistent volumes. */
+export function holdsData(instance: InstanceConfig): boolean {
+    return instance.redis.storage.kind === "persistentVolumeClaim";
+}
+
+/** A `redis://` URL for one logical database, with the password URL-encoded. */
+export function redisUrl(password: string, masterEndpoint: string, db: number): string {
+    return `redis://:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
+}
+
+/** Redis directives: the typed settings first, then the free-form lines. */
+export function redisConfigLines(redis: RedisSettings): string[] {
+    return [
+        `maxmemory ${redis.maxmemory}`,
+        `maxmemory-policy ${redis.maxmemoryPolicy}`,
+        `appendonly ${redis.appendonly ? "yes" : "no"}`,
+        ...redis.customConfig,
+    ];
+}
+
+/** Sentinel directives: the typed timings first, then the free-form lines. */
+export function sentinelConfigLines(sentinel: SentinelSettings): string[] {
+    return [
+        `down-after-milliseconds ${sentinel.downAfterMilliseconds}`,
+        `failover-timeout ${sentinel.failoverTimeout}`,
+        ...sentinel.customConfig,
+    ];
+}
+
+/** Required node affinity to nodes labelled `<labelKey>=<purpose>`. */
+export function placementAffinity(labelKey: string, purpose: string): Record<string, unknown> {
+    return {
+        nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: labelKey, operator: "In", values: [purpose] }] }],
+            },
+        },
+    };
+}
+
+/** The toleration that lets pods onto a node with `taint`. */
+export function tolerationFor(taint: Taint): Toleration {
+    return taint.value === ""
+        ? { key: taint.key, operator: "Exists", effect: taint.effect }
+        : { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
+}
+
+/** Cluster-wide settings a RedisFailover is rendered with. */
+export interface FailoverRenderOptions {
+    /** Namespace of the custom resource and its secret. */
+    namespace: string;
+    /** Node label key that places each purpose. */
+    placementLabel: string;
+    /** Exporter sidecar image. */
+    exporterImage: string;
+}
+
+/** The RedisFailover manifest for one instance (the password lives in the named Secret, not here). */
+export function buildRedisFailoverManifest(instance: InstanceConfig, options: FailoverRenderOptions) {
+    const affinity = placementAffinity(options.placementLabel, instance.purpose);
+    const tolerations = instance.taint ? [tolerationFor(instance.taint)] : undefined;
+    const { redis, sentinel } = instance;
+    const storage =
+        redis.storage.kind === "emptyDir"
+            ? { emptyDir: {} }
+            : {
+                  keepAfterDeletion: redis.storage.keepAfterDeletion,
+                  persistentVolumeClaim: {
+                      metadata: { name: `${instance.name}-data` },
+                      spec: {
+                          accessModes: redis.storage.accessModes,
+                          storageClassName: redis.storage.storageClass,
+                          resources: { requests: { storage: redis.storage.size } },
+                      },
+                  },
+              };
+    return {
+        apiVersion: REDIS_FAILOVER_API_VERSION,
+        kind: REDIS_FAILOVER_KIND,
+        metadata: {
+            name: instance.name,
+            namespace: options.namespace,
+            labels: { "app.kubernetes.io/name": instance.name, "app.kubernetes.io/part-of": "redis-ha", purpose: instance.purpose },
+        },
+        spec: {
+            auth: { secretPath: authSecretName(instance.name) },
+            sentinel: {
+                replicas: sentinel.replicas,
+                ...(sentinel.resources ? { resources: sentinel.resources } : {}),
+                customConfig: sentinelConfigLines(sentinel),
+                affinity,
+                ...(tolerations ? { tolerations } : {}),
+            },
+            redis: {
+                replicas: redis.replicas,
+                resources: redis.resources,
+                storage,
+                customConfig: redisConfigLines(redis),
+                affinity,
+                ...(tolerations ? { tolerations } : {}),
+                exporter: { enabled: redis.exporter, image: options.exporterImage },
+            },
+        },
+    };
+}
+
+/** Arguments of a `RedisFailover` component. */
+export interface RedisFailoverArgs {
+    /** The validated instance settings. */
+    instance: InstanceConfig;
+    /** Rendering settings shared by all instances. */
+    render: FailoverRenderOptions;
+    /** The Namespace named by `render.namespace`, created by the caller; the Secret waits for it. */
+    namespace: pulumi.Resource;
+    /** Protect the custom resource from deletion (data-holding instances in protected stacks). */
+    protect: boolean;
+    /**
+     * What the custom resource must wait for: the CRD and the operator release, so a fresh
+     * cluster never answers `no matches for kind "RedisFailover"`; also the node, when managed.
+     */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A RedisFailover with its password Secret; exposes the endpoints applications use. */
+export class RedisFailover extends pulumi.ComponentResource {
+    /** The instance's password (secret). */
+    readonly password: pulumi.Output<string>;
+    /** Endpoints the operator's services answer on. */
+    readonly endpoints: FailoverEndpoints;
+    /** The custom resource. */
+    readonly resource: k8s.apiextensions.CustomResource;
+    /** Name of the Secret holding the password under key `password`. */
+    readonly authSecretName: string;
+
+    constructor(name: string, args: RedisFailoverArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:k8s:RedisFailover", name, {}, opts);
+        const { instance, render } = args;
+        const manifest = buildRedisFailoverManifest(instance, render);
+
+        // Letters and digits only, so the password needs no escaping in URLs or redis.conf.
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        this.password = pulumi.secret(password.result);
+
+        const secret = new k8s.core.v1.Secret(
+            `${name}-auth`,
+            {
+                metadata: { name: authSecretName(instance.name), namespace: render.namespace, labels: manifest.metadata.labels },
+                stringData: { password: this.password },
+            },
+            { parent: this, dependsOn: [args.namespace] },
+        );
+
+        this.resource = new k8s.apiextensions.CustomResource(`${name}-failover`, manifest, {
+            parent: this,
+            dependsOn: [...args.dependsOn, secret],
+            protect: args.protect,
+        });
+        this.endpoints = failoverEndpoints(instance.name, render.namespace);
+        this.authSecretName = authSecretName(instance.name);
+
+        this.registerOutputs({ endpoints: this.endpoints, password: this.password });
+    }
+
+    /** The application URL for one logical database; secret, since it carries the password. */
+    url(db: number): pulumi.Output<string> {
+        return pulumi.secret(this.password.apply((password) => redisUrl(password, this.endpoints.master, db)));
+    }
+}

@@ -1,0 +1,21 @@
+// The one place that reads Pulumi config: hands the raw map to the pure parser and wraps
+// secret settings as secret outputs.
+
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, parseStackConfigOrThrow } from "./parse";
+import { StackConfig } from "./types";
+
+/** A stack's validated configuration plus its secret settings. */
+export interface LoadedConfig {
+    /** Validated settings. */
+    stack: StackConfig;
+    /** Kubeconfig for the cluster, when not taken from the environment; always secret. */
+    kubeconfig?: pulumi.Output<string>;
+}
+
+/** Reads and validates this stack's config; throws a `ConfigError` naming every bad key. */
+export function loadConfig(): LoadedConfig {
+    const stack = parseStackConfigOrThrow(pulumi.runtime.allConfig());
+    const kubeconfig = new pulumi.Config(PROJECT).getSecret("kubeconfig");
+    return { stack, kubeconfig };
+}

@@ -1,0 +1,186 @@
+// The validated shape of a stack's configuration. Produced only by `parseStackConfig`;
+// components receive these types and never read Pulumi config themselves.
+
+/** Redis's eight `maxmemory-policy` values. */
+export const MAXMEMORY_POLICIES = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+] as const;
+
+/** One of Redis's eviction policies. */
+export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
+
+/** Kubernetes taint effects. */
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+/** How pods react to a node taint they do not tolerate. */
+export type TaintEffect = (typeof TAINT_EFFECTS)[number];
+
+/** CPU and memory quantities, as Kubernetes spells them. */
+export interface ResourceQuantities {
+    /** CPU, e.g. `300m` or `0.5`. */
+    cpu?: string;
+    /** Memory, e.g. `512Mi`. */
+    memory?: string;
+}
+
+/** Container requests and limits. */
+export interface ContainerResources {
+    /** What the scheduler reserves. */
+    requests?: ResourceQuantities;
+    /** What the container may not exceed. */
+    limits?: ResourceQuantities;
+}
+
+/** A node taint that keeps other workloads off a purpose's dedicated node. */
+export interface Taint {
+    /** Taint key, e.g. `dedicated`. */
+    key: string;
+    /** Taint value; empty matches a taint set without one. */
+    value: string;
+    /** What happens to pods that do not tolerate it. */
+    effect: TaintEffect;
+}
+
+/** A pod toleration, as the Kubernetes API takes it. */
+export interface Toleration {
+    /** Taint key to match; absent with `Exists` matches every taint. */
+    key?: string;
+    /** `Exists` ignores the value; `Equal` requires it to match. */
+    operator: "Exists" | "Equal";
+    /** Value to match with `Equal`. */
+    value?: string;
+    /** Effect to match; absent matches all effects. */
+    effect?: TaintEffect;
+}
+
+/** Settings of the Sentinel group that watches one instance. */
+export interface SentinelSettings {
+    /** Sentinel pods: 1 outside highly available stacks, otherwise odd and at least 3. */
+    replicas: number;
+    /** Sentinel container requests and limits. */
+    resources?: ContainerResources;
+    /** Milliseconds without an answer before a sentinel considers the master down. */
+    downAfterMilliseconds: number;
+    /** Milliseconds a failover may take before another is attempted. */
+    failoverTimeout: number;
+    /** Further sentinel directives, one `name value` per line. */
+    customConfig: string[];
+}
+
+/** Where a redis pod keeps its data. */
+export type RedisStorage =
+    | {
+          /** Pod-local scratch space, lost with the pod. */
+          kind: "emptyDir";
+      }
+    | {
+          /** A PersistentVolumeClaim per redis pod. */
+          kind: "persistentVolumeClaim";
+          /** Requested size, e.g. `1Gi`. */
+          size: string;
+          /** StorageClass that provisions the volume, e.g. `gp3`. */
+          storageClass: string;
+          /** Volume access modes. */
+          accessModes: string[];
+          /** Keep the claims when the RedisFailover is deleted. */
+          keepAfterDeletion: boolean;
+      };
+
+/** Settings of the redis pods of one instance. */
+export interface RedisSettings {
+    /** Redis pods: one master plus replicas; at least 3 in highly available stacks. */
+    replicas: number;
+    /** Redis container requests and limits; `limits.memory` is always set. */
+    resources: ContainerResources;
+    /** `maxmemory` as written in config, e.g. `256mb`. */
+    maxmemory: string;
+    /** `maxmemory` in bytes. */
+    maxmemoryBytes: number;
+    /** Eviction policy when `maxmemory` is reached. */
+    maxmemoryPolicy: MaxmemoryPolicy;
+    /** Append-only file persistence. */
+    appendonly: boolean;
+    /** Volume for the data directory. */
+    storage: RedisStorage;
+    /** Further redis directives, one `name value` per line. */
+    customConfig: string[];
+    /** Run the Prometheus exporter sidecar. */
+    exporter: boolean;
+}
+
+/** One purpose-built Redis: a RedisFailover and the node group it runs on. */
+export interface InstanceConfig {
+    /** The purpose (config key), e.g. `auth`; also the node label value that places it. */
+    purpose: string;
+    /** The RedisFailover's name, e.g. `auth-redis`; services are `rfrm-<name>` and `rfs-<name>`. */
+    name: string;
+    /** Sentinel group settings. */
+    sentinel: SentinelSettings;
+    /** Redis pod settings. */
+    redis: RedisSettings;
+    /** Taint on the purpose's dedicated nodes, tolerated by its pods. */
+    taint?: Taint;
+}
+
+/** The Spotahome operator installation. */
+export interface OperatorConfig {
+    /** Namespace the operator runs in. */
+    namespace: string;
+    /** Helm chart version of `redis-operator`. */
+    chartVersion: string;
+    /** Helm repository that serves the chart. */
+    chartRepository: string;
+    /** Operator image repository. */
+    imageRepository: string;
+    /** Operator image tag. */
+    imageTag: string;
+    /** Git ref (tag or commit) of the upstream repository whose CRD manifest is installed. */
+    crdRef: string;
+    /** Operator pods. */
+    replicas: number;
+    /** Operator container requests and limits. */
+    resources?: ContainerResources;
+    /** Node labels the operator pod must match. */
+    nodeSelector: Record<string, string>;
+    /** Taints the operator pod tolerates. */
+    tolerations: Toleration[];
+    /** Let the chart create a PodMonitor for the operator. */
+    monitoring: boolean;
+}
+
+/** One environment variable an application reads: a redis URL for one instance and db. */
+export interface AppEnvEntry {
+    /** Environment variable name, e.g. `AUTH_REDIS_BLACKLIST_URL`. */
+    name: string;
+    /** Purpose of the instance it points at. */
+    instance: string;
+    /** Logical database number, 0 to 15. */
+    db: number;
+}
+
+/** A stack's validated configuration. */
+export interface StackConfig {
+    /** The stack promises high availability: every instance has at least 3 sentinels and 3 redis. */
+    highlyAvailable: boolean;
+    /** Data-holding instances are protected from deletion and keep their volumes. */
+    protectData: boolean;
+    /** Namespace of the RedisFailovers, their secrets and services. */
+    namespace: string;
+    /** Node label key that places each purpose (`<key>=<purpose>`). */
+    placementLabel: string;
+    /** Image of the redis exporter sidecar. */
+    exporterImage: string;
+    /** The operator installation. */
+    operator: OperatorConfig;
+    /** The purpose-built instances, in config order. */
+    instances: InstanceConfig[];
+    /** Environment variables published for applications. */
+    appEnv: AppEnvEntry[];
+}

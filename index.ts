@@ -1,0 +1,67 @@
+// redis-ha: purpose-built Redis + Sentinel groups on a kubeadm cluster, run by the Spotahome
+// operator. Config is validated first: an invalid stack creates nothing.
+
+import * as k8s from "@pulumi/kubernetes";
+import { holdsData, RedisFailover } from "./components/redisFailover";
+import { RedisOperator } from "./components/redisOperator";
+import { loadConfig } from "./config/load";
+
+const { stack, kubeconfig } = loadConfig();
+
+// Server-side apply: the RedisFailover CRD is too large for client-side apply's annotation.
+const provider = new k8s.Provider("kubernetes", { enableServerSideApply: true, ...(kubeconfig ? { kubeconfig } : {}) });
+
+const operator = new RedisOperator(
+    "redis-operator",
+    { operator: stack.operator, protectCrd: stack.protectData },
+    { providers: [provider] },
+);
+
+const namespace = new k8s.core.v1.Namespace(
+    "redis-namespace",
+    { metadata: { name: stack.namespace } },
+    { provider, protect: stack.protectData },
+);
+
+const failovers = new Map(
+    stack.instances.map((instance) => [
+        instance.purpose,
+        new RedisFailover(
+            instance.name,
+            {
+                instance,
+                render: { namespace: stack.namespace, placementLabel: stack.placementLabel, exporterImage: stack.exporterImage },
+                namespace,
+                protect: stack.protectData && holdsData(instance),
+                dependsOn: [operator.crd, operator.release],
+            },
+            { providers: [provider] },
+        ),
+    ]),
+);
+
+/** Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth Secret. */
+export const instances = Object.fromEntries(
+    stack.instances.map((instance) => {
+        const failover = failovers.get(instance.purpose)!;
+        return [
+            instance.purpose,
+            {
+                name: instance.name,
+                namespace: stack.namespace,
+                masterEndpoint: failover.endpoints.master,
+                sentinelEndpoint: failover.endpoints.sentinel,
+                masterName: failover.endpoints.masterName,
+                authSecret: failover.authSecretName,
+                maxmemoryPolicy: instance.redis.maxmemoryPolicy,
+            },
+        ];
+    }),
+);
+
+/** Environment variables for applications: redis URLs with password, each a secret output. */
+export const appEnv = Object.fromEntries(
+    stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db)]),
+);
+
+export const operatorNamespace = operator.namespace.metadata.name;

@@ -1,0 +1,190 @@
+// Runs the Pulumi program in-process under the SDK's mock runtime and records every resource it
+// registers (type, name, parent, dependencies, protect, inputs) and every stack output, with
+// secrets masked and deploy-time values marked. Used by the offline plan and by the tests.
+
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+/** Shown where a value exists only after a real deploy (IPs, generated passwords, ids). */
+export const KNOWN_AFTER_DEPLOY = "<known after deploy>";
+/** Shown in place of every secret value. */
+export const SECRET_MASK = "[secret]";
+
+/** One resource the program registered. */
+export interface RecordedResource {
+    /** Its URN under the mock runtime. */
+    urn: string;
+    /** Type token, e.g. `kubernetes:helm.sh/v3:Release`. */
+    type: string;
+    /** Logical name. */
+    name: string;
+    /** Parent URN, absent for top-level resources. */
+    parent?: string;
+    /** URNs this resource waits for (explicit `dependsOn` and input dependencies). */
+    dependencies: string[];
+    /** Whether it is protected from deletion. */
+    protect: boolean;
+    /** False for component resources. */
+    custom: boolean;
+    /** Inputs with secrets masked and unknowns marked. */
+    inputs: Record<string, unknown>;
+}
+
+/** What one run of the program produced. */
+export interface ProgramRun {
+    /** Resources in registration order. */
+    resources: RecordedResource[];
+    /** Stack outputs with secrets masked. */
+    outputs: Record<string, unknown>;
+}
+
+// The SDK keeps these in modules it does not re-export at the top level.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
+    MockMonitor: new (mocks: pulumi.runtime.Mocks) => { registerResource(req: RegisterRequest, callback: Callback): Promise<void> };
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+type Callback = (err: unknown, response: unknown) => void;
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean;
+    getDependenciesList(): string[];
+    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Replaces secrets with `[secret]` and unknowns with `<known after deploy>`, recursively. */
+export function maskValue(value: unknown): unknown {
+    if (value === UNKNOWN) {
+        return KNOWN_AFTER_DEPLOY;
+    }
+    if (Array.isArray(value)) {
+        return value.map(maskValue);
+    }
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[SECRET_SIG_KEY] === SECRET_SIG) {
+            return SECRET_MASK;
+        }
+        return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, maskValue(item)]));
+    }
+    return value;
+}
+
+/** Outputs a real provider computes; the mocks answer with marked placeholders. */
+function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: KNOWN_AFTER_DEPLOY };
+        case "kubernetes:helm.sh/v3:Release":
+            return { ...inputs, status: { status: KNOWN_AFTER_DEPLOY, namespace: inputs.namespace } };
+        default:
+            return inputs;
+    }
+}
+
+const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args.type, args.inputs) }),
+    call: (args) => args.inputs,
+};
+
+/** Resolves an exported value: outputs are awaited, secrets masked, objects walked. */
+export async function resolveExport(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        if (await pulumi.isSecret(value)) {
+            return SECRET_MASK;
+        }
+        const inner = await (value as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+        return typeof inner === "symbol" ? KNOWN_AFTER_DEPLOY : resolveExport(inner);
+    }
+    if (Array.isArray(value)) {
+        return Promise.all(value.map(resolveExport));
+    }
+    if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+        const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await resolveExport(item)]));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/** Drops the project's own modules from the require cache so each run builds a fresh program. */
+function forgetProjectModules(projectDir: string): void {
+    const nodeModules = path.join(projectDir, "node_modules");
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(projectDir) && !file.startsWith(nodeModules)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+/** Settings of one mock run. */
+export interface MockRunOptions {
+    /** Stack name the code sees from `pulumi.getStack()`. */
+    stack: string;
+    /** Config map as Pulumi hands it to programs: `project:key` to string (objects as JSON). */
+    config?: Record<string, string>;
+    /** Config keys that are secret. */
+    secretKeys?: string[];
+    /** Run as a preview (outputs the engine cannot know stay unknown). */
+    preview?: boolean;
+}
+
+/**
+ * Runs `body` under a fresh mock runtime and returns its result with every resource it
+ * registered, once all registrations have finished.
+ */
+export async function recordResources<T>(options: MockRunOptions, body: () => Promise<T> | T): Promise<{ resources: RecordedResource[]; result: T }> {
+    const resources: RecordedResource[] = [];
+    class RecordingMonitor extends MockMonitor {
+        async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+            const inputs = pulumi.runtime.deserializeProperties(req.getObject(), true) as Record<string, unknown>;
+            const type = req.getType();
+            const name = req.getName();
+            await super.registerResource(req, (err, response) => {
+                const urn = (response as { getUrn?: () => string } | undefined)?.getUrn?.();
+                if (!err && urn) {
+                    resources.push({
+                        urn,
+                        type,
+                        name,
+                        parent: req.getParent() || undefined,
+                        dependencies: req.getDependenciesList(),
+                        protect: req.getProtect(),
+                        custom: req.getCustom(),
+                        inputs: maskValue(inputs) as Record<string, unknown>,
+                    });
+                }
+                callback(err, response);
+            });
+        }
+    }
+
+    const project = "redis-ha";
+    const preview = options.preview ?? false;
+    // setMocks sets the runtime's feature flags; the monitor is then swapped for the recording one.
+    await pulumi.runtime.setMocks(mocks, project, options.stack, preview);
+    pulumi.runtime.setMockOptions(new RecordingMonitor(mocks), project, options.stack, preview);
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+    const result = await body();
+    await waitForRPCs();
+    return { resources, result };
+}
+
+/** Runs the program at `programPath` under mocks and returns what it registered and exported. */
+export async function runProgram(options: MockRunOptions & { programPath: string }): Promise<ProgramRun> {
+    const { resources, result } = await recordResources(options, async () => {
+        forgetProjectModules(path.dirname(options.programPath));
+        const program = (await import(options.programPath)) as Record<string, unknown>;
+        const exported = Object.fromEntries(Object.entries(program).filter(([key]) => key !== "default" && key !== "__esModule"));
+        return (await resolveExport(exported)) as Record<string, unknown>;
+    });
+    return { resources, outputs: result };
+}

@@ -1,0 +1,207 @@
+// Offline plan: runs the program under the SDK's mock runtime with a stack file's config and
+// prints what `pulumi up` would build. No cloud, no Pulumi CLI, no credentials.
+//
+//   npm run plan -- --stack prod [--json plan.json] [--config-file path/to/Pulumi.x.yaml]
+
+import * as fs from "fs";
+import * as path from "path";
+import { KNOWN_AFTER_DEPLOY, ProgramRun, RecordedResource, runProgram, SECRET_MASK } from "./mockRuntime";
+import { readStackFile } from "./stackFile";
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROJECT = "redis-ha";
+
+/** A plan as written by `--json`. */
+export interface PlanDocument {
+    /** Stack name. */
+    stack: string;
+    /** Every resource the program registers, inputs masked. */
+    resources: Array<{ urn: string; type: string; name: string; parent: string | null; inputs: Record<string, unknown> }>;
+    /** Stack outputs, secrets masked. */
+    outputs: Record<string, unknown>;
+}
+
+/** The outcome of planning one stack. */
+export type PlanResult =
+    | { ok: true; stack: string; run: ProgramRun }
+    | { ok: false; stack: string; problems: string[] };
+
+/** Plans a stack from its stack file; invalid config yields the validation messages, not an exception. */
+export async function planStack(stack: string, configFile?: string): Promise<PlanResult> {
+    const file = configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        return { ok: false, stack, problems: [`no stack file ${file}`] };
+    }
+    const { config, secretKeys } = readStackFile(file, PROJECT);
+    try {
+        const run = await runProgram({ stack, config, secretKeys, programPath: path.join(PROJECT_DIR, "index.ts") });
+        return { ok: true, stack, run };
+    } catch (error) {
+        // Matched by shape: the program's modules are loaded fresh, so `instanceof` would not hold.
+        const issues = (error as { issues?: Array<{ key: string; message: string }> }).issues;
+        if ((error as Error).name === "ConfigError" && Array.isArray(issues)) {
+            return { ok: false, stack, problems: issues.map((issue) => `${issue.key}: ${issue.message}`) };
+        }
+        throw error;
+    }
+}
+
+/** The `--json` document of a successful plan. */
+export function planDocument(stack: string, run: ProgramRun): PlanDocument {
+    return {
+        stack,
+        resources: run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: r.inputs })),
+        outputs: run.outputs,
+    };
+}
+
+function get(value: unknown, ...keys: string[]): unknown {
+    return keys.reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], value);
+}
+
+function text(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The settings that matter for one resource, on one line. */
+export function describeResource(resource: RecordedResource): string {
+    const inputs = resource.inputs;
+    switch (resource.type) {
+        case "pulumi:providers:kubernetes":
+            return `server-side apply=${inputs.enableServerSideApply}, kubeconfig=${inputs.kubeconfig === undefined ? "from environment" : text(inputs.kubeconfig)}`;
+        case "kubernetes:core/v1:Namespace":
+            return `name=${text(get(inputs, "metadata", "name"))}`;
+        case "kubernetes:yaml/v2:ConfigFile":
+            return `file=${text(inputs.file)}`;
+        case "kubernetes:helm.sh/v3:Release":
+            return (
+                `chart=${text(inputs.chart)}@${text(inputs.version)} repo=${text(get(inputs, "repositoryOpts", "repo"))} ` +
+                `namespace=${text(inputs.namespace)} skipCrds=${inputs.skipCrds} image=${text(get(inputs, "values", "image", "repository"))}:` +
+                `${text(get(inputs, "values", "image", "tag"))} replicas=${text(get(inputs, "values", "replicas"))}`
+            );
+        case "random:index/randomPassword:RandomPassword":
+            return `length=${inputs.length} special=${inputs.special} (value ${KNOWN_AFTER_DEPLOY})`;
+        case "kubernetes:core/v1:Secret":
+            return `name=${text(get(inputs, "metadata", "name"))} namespace=${text(get(inputs, "metadata", "namespace"))} data=${SECRET_MASK}`;
+        case "kubernetes:databases.spotahome.com/v1:RedisFailover": {
+            const redis = get(inputs, "spec", "redis") as Record<string, unknown>;
+            const storage = redis.storage as Record<string, unknown>;
+            const pvc = get(storage, "persistentVolumeClaim", "spec") as Record<string, unknown> | undefined;
+            const storageText = pvc
+                ? `pvc ${text(get(pvc, "storageClassName"))} ${text(get(pvc, "resources", "requests", "storage"))}` +
+                  (storage.keepAfterDeletion ? " keepAfterDeletion" : "")
+                : "emptyDir";
+            const placement = get(redis, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", "0", "matchExpressions", "0") as
+                | Record<string, unknown>
+                | undefined;
+            return (
+                `name=${text(get(inputs, "metadata", "name"))} sentinels=${text(get(inputs, "spec", "sentinel", "replicas"))} ` +
+                `redis=${text(redis.replicas)} storage=${storageText} limits=${text(get(redis, "resources", "limits"))} ` +
+                `config=${text(redis.customConfig)} node=${text(placement?.key)}=${text(get(placement, "values", "0"))} ` +
+                `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}`
+            );
+        }
+        default:
+            return "";
+    }
+}
+
+/** The human-readable plan: a resource tree, then the outputs. */
+export function formatPlan(stack: string, run: ProgramRun): string {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const children = new Map<string | undefined, RecordedResource[]>();
+    for (const resource of run.resources) {
+        const parent = resource.parent && byUrn.has(resource.parent) ? resource.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), resource]);
+    }
+    const lines = [`Plan for stack "${stack}" (offline: mock runtime, no cloud, no credentials)`, "", `Resources (${run.resources.length}):`];
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const resource of children.get(parent) ?? []) {
+            const indent = "  ".repeat(depth + 1);
+            const flags = [resource.protect ? "protected" : "", resource.custom ? "" : "component"].filter(Boolean);
+            lines.push(`${indent}${resource.type}  ${resource.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+            const detail = describeResource(resource);
+            if (detail) {
+                lines.push(`${indent}    ${detail}`);
+            }
+            const waits = resource.dependencies.map((urn) => byUrn.get(urn)?.name ?? urn);
+            if (waits.length) {
+                lines.push(`${indent}    waits for: ${waits.join(", ")}`);
+            }
+            walk(resource.urn, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+    lines.push("", "Outputs:");
+    const flatten = (value: unknown, prefix: string) => {
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+            for (const [key, item] of Object.entries(value)) {
+                flatten(item, prefix ? `${prefix}.${key}` : key);
+            }
+        } else {
+            lines.push(`  ${prefix} = ${text(value)}`);
+        }
+    };
+    flatten(run.outputs, "");
+    lines.push("", `${SECRET_MASK}: secret, never shown. ${KNOWN_AFTER_DEPLOY}: only a real deploy knows it.`);
+    return lines.join("\n");
+}
+
+interface PlanCommand {
+    stack: string;
+    json?: string;
+    configFile?: string;
+}
+
+function parseArgs(argv: string[]): PlanCommand {
+    const command: Partial<PlanCommand> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = argv[i + 1];
+        if ((flag === "--stack" || flag === "--json" || flag === "--config-file") && value !== undefined && !value.startsWith("--")) {
+            command[flag === "--stack" ? "stack" : flag === "--json" ? "json" : "configFile"] = value;
+            i++;
+        } else {
+            throw new Error(`unexpected argument ${flag}`);
+        }
+    }
+    if (!command.stack) {
+        throw new Error("--stack NAME is required");
+    }
+    return command as PlanCommand;
+}
+
+async function main(): Promise<number> {
+    let command: PlanCommand;
+    try {
+        command = parseArgs(process.argv.slice(2));
+    } catch (error) {
+        console.error(`plan: ${(error as Error).message}\nusage: npm run plan -- --stack NAME [--json FILE] [--config-file FILE]`);
+        return 2;
+    }
+    const result = await planStack(command.stack, command.configFile);
+    if (!result.ok) {
+        console.error(`Stack "${command.stack}" has invalid configuration; nothing planned:`);
+        for (const problem of result.problems) {
+            console.error(`  - ${problem}`);
+        }
+        return 1;
+    }
+    console.log(formatPlan(result.stack, result.run));
+    if (command.json) {
+        fs.writeFileSync(command.json, `${JSON.stringify(planDocument(result.stack, result.run), null, 2)}\n`);
+        console.log(`\nWrote ${command.json}`);
+    }
+    console.log(`\nWall time: ${process.uptime().toFixed(2)} s`);
+    return 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (error) => {
+            console.error(error);
+            process.exit(1);
+        },
+    );
+}
