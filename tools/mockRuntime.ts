@@ -7,6 +7,8 @@ import * as path from "path";
 
 /** Shown where a value exists only after a real deploy (IPs, generated passwords, ids). */
 export const KNOWN_AFTER_DEPLOY = "<known after deploy>";
+/** What the mocks answer for a generated password; it must never surface in a plan. */
+export const PASSWORD_PLACEHOLDER = "<password generated at deploy>";
 /** Shown in place of every secret value. */
 export const SECRET_MASK = "[secret]";
 
@@ -32,17 +34,13 @@ export interface RecordedResource {
 
 /** What one run of the program produced. */
 export interface ProgramRun {
-    /** Resources in registration order. */
+    /** Resources, ordered by URN. */
     resources: RecordedResource[];
     /** Stack outputs with secrets masked. */
     outputs: Record<string, unknown>;
 }
 
-// The SDK keeps these in modules it does not re-export at the top level.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
-    MockMonitor: new (mocks: pulumi.runtime.Mocks) => { registerResource(req: RegisterRequest, callback: Callback): Promise<void> };
-};
+// `waitForRPCs` is exported by the SDK's settings module but not re-exported at the top level.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
@@ -83,7 +81,7 @@ export function maskValue(value: unknown): unknown {
 function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: KNOWN_AFTER_DEPLOY };
+            return { ...inputs, result: PASSWORD_PLACEHOLDER };
         case "kubernetes:helm.sh/v3:Release":
             return { ...inputs, status: { status: KNOWN_AFTER_DEPLOY, namespace: inputs.namespace } };
         default:
@@ -143,38 +141,37 @@ export interface MockRunOptions {
  */
 export async function recordResources<T>(options: MockRunOptions, body: () => Promise<T> | T): Promise<{ resources: RecordedResource[]; result: T }> {
     const resources: RecordedResource[] = [];
-    class RecordingMonitor extends MockMonitor {
-        async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
-            const inputs = pulumi.runtime.deserializeProperties(req.getObject(), true) as Record<string, unknown>;
-            const type = req.getType();
-            const name = req.getName();
-            await super.registerResource(req, (err, response) => {
-                const urn = (response as { getUrn?: () => string } | undefined)?.getUrn?.();
-                if (!err && urn) {
-                    resources.push({
-                        urn,
-                        type,
-                        name,
-                        parent: req.getParent() || undefined,
-                        dependencies: req.getDependenciesList(),
-                        protect: req.getProtect(),
-                        custom: req.getCustom(),
-                        inputs: maskValue(inputs) as Record<string, unknown>,
-                    });
-                }
-                callback(err, response);
-            });
-        }
-    }
-
     const project = "redis-ha";
-    const preview = options.preview ?? false;
-    // setMocks sets the runtime's feature flags; the monitor is then swapped for the recording one.
-    await pulumi.runtime.setMocks(mocks, project, options.stack, preview);
-    pulumi.runtime.setMockOptions(new RecordingMonitor(mocks), project, options.stack, preview);
+    await pulumi.runtime.setMocks(mocks, project, options.stack, options.preview ?? false);
+
+    // The mock monitor sees each registration request; wrap it to record what mocks are not told
+    // (parent, dependencies, protect) alongside the inputs.
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: Callback): Promise<void> };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const inputs = maskValue(pulumi.runtime.deserializeProperties(req.getObject(), true)) as Record<string, unknown>;
+        return register(req, (err, response) => {
+            const urn = (response as { getUrn?: () => string } | undefined)?.getUrn?.();
+            if (!err && urn) {
+                resources.push({
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    dependencies: req.getDependenciesList(),
+                    protect: req.getProtect(),
+                    custom: req.getCustom(),
+                    inputs,
+                });
+            }
+            callback(err, response);
+        });
+    };
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     const result = await body();
     await waitForRPCs();
+    // Registration order depends on when outputs resolve; sorting keeps plans diffable.
+    resources.sort((a, b) => a.urn.localeCompare(b.urn));
     return { resources, result };
 }
 

@@ -1,0 +1,114 @@
+import * as assert from "assert";
+import * as path from "path";
+import { PASSWORD_PLACEHOLDER, ProgramRun, runProgram, SECRET_MASK } from "../tools/mockRuntime";
+import { planDocument, planStack } from "../tools/plan";
+import { PROJECT_DIR, stackConfig, withSetting } from "./support/stacks";
+
+async function plan(stack: string): Promise<ProgramRun> {
+    const result = await planStack(stack);
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    return result.run;
+}
+
+function ofType(run: ProgramRun, type: string) {
+    return run.resources.filter((r) => r.type === type);
+}
+
+const FAILOVER = "kubernetes:databases.spotahome.com/v1:RedisFailover";
+
+describe("program (index.ts)", () => {
+    for (const stack of ["dev", "prod"]) {
+        describe(`stack ${stack}`, () => {
+            let run: ProgramRun;
+            before(async () => {
+                run = await plan(stack);
+            });
+
+            it("installs one CRD and one operator release", () => {
+                assert.strictEqual(ofType(run, "kubernetes:yaml/v2:ConfigFile").length, 1);
+                assert.strictEqual(ofType(run, "kubernetes:helm.sh/v3:Release").length, 1);
+            });
+
+            it("builds one RedisFailover per purpose, each after the CRD and the release", () => {
+                const crd = ofType(run, "kubernetes:yaml/v2:ConfigFile")[0];
+                const release = ofType(run, "kubernetes:helm.sh/v3:Release")[0];
+                const failovers = ofType(run, FAILOVER);
+                assert.deepStrictEqual(failovers.map((f) => (f.inputs.metadata as { name: string }).name).sort(), ["auth-redis", "cache-redis", "streams-redis"]);
+                for (const failover of failovers) {
+                    assert.ok(failover.dependencies.includes(crd.urn), `${failover.name} waits for the CRD`);
+                    assert.ok(failover.dependencies.includes(release.urn), `${failover.name} waits for the operator`);
+                }
+            });
+
+            it("uses one server-side-apply Kubernetes provider for every Kubernetes resource", () => {
+                const providers = ofType(run, "pulumi:providers:kubernetes");
+                assert.strictEqual(providers.length, 1);
+                assert.strictEqual(providers[0].inputs.enableServerSideApply, "true");
+            });
+
+            it("exports endpoints on the master service and masks every app URL", () => {
+                const instances = run.outputs.instances as Record<string, Record<string, string>>;
+                assert.deepStrictEqual(Object.keys(instances), ["auth", "streams", "cache"]);
+                assert.strictEqual(instances.auth.masterEndpoint, "rfrm-auth-redis.redis.svc.cluster.local:6379");
+                assert.strictEqual(instances.cache.sentinelEndpoint, "rfs-cache-redis.redis.svc.cluster.local:26379");
+                assert.strictEqual(instances.streams.masterName, "mymaster");
+                assert.deepStrictEqual(run.outputs.appEnv, {
+                    AUTH_REDIS_BLACKLIST_URL: SECRET_MASK,
+                    AUTH_REDIS_OAUTH_STATE_URL: SECRET_MASK,
+                    REDIS_STREAMS_URL: SECRET_MASK,
+                    CELERY_RESULT_BACKEND: SECRET_MASK,
+                    IMAGE_REDIS_URL: SECRET_MASK,
+                });
+            });
+
+            it("puts no generated password anywhere in the plan document", () => {
+                const document = JSON.stringify(planDocument(stack, run));
+                assert.ok(!document.includes(PASSWORD_PLACEHOLDER));
+                assert.ok(!document.includes("redis://"), "no app URL in clear");
+            });
+        });
+    }
+
+    it("prod: 3 sentinels and 3 redis everywhere, auth on a kept PVC, data-holding parts protected", async () => {
+        const run = await plan("prod");
+        const failovers = ofType(run, FAILOVER);
+        for (const failover of failovers) {
+            const spec = failover.inputs.spec as { sentinel: { replicas: number }; redis: { replicas: number; storage: Record<string, unknown> } };
+            assert.strictEqual(spec.sentinel.replicas, 3);
+            assert.strictEqual(spec.redis.replicas, 3);
+        }
+        const protectedNames = run.resources.filter((r) => r.protect).map((r) => r.name).sort();
+        assert.deepStrictEqual(protectedNames, ["auth-redis-failover", "redis-namespace", "redis-operator-crd"]);
+        const auth = failovers.find((f) => f.name === "auth-redis-failover")!;
+        const storage = (auth.inputs.spec as { redis: { storage: { keepAfterDeletion: boolean; persistentVolumeClaim: unknown } } }).redis.storage;
+        assert.strictEqual(storage.keepAfterDeletion, true);
+        assert.ok(storage.persistentVolumeClaim);
+    });
+
+    it("dev: one sentinel and one redis each, nothing protected", async () => {
+        const run = await plan("dev");
+        for (const failover of ofType(run, FAILOVER)) {
+            const spec = failover.inputs.spec as { sentinel: { replicas: number }; redis: { replicas: number } };
+            assert.deepStrictEqual([spec.sentinel.replicas, spec.redis.replicas], [1, 1]);
+        }
+        assert.deepStrictEqual(run.resources.filter((r) => r.protect).map((r) => r.name), []);
+    });
+
+    it("passes a configured kubeconfig to the provider as a secret", async () => {
+        const config = withSetting(stackConfig("dev"), "redis-ha:kubeconfig", [], "apiVersion: v1\nusers: [{user: {client-key-data: TOPSECRETKEY}}]");
+        const run = await runProgram({ stack: "dev", config, secretKeys: ["redis-ha:kubeconfig"], programPath: path.join(PROJECT_DIR, "index.ts") });
+        const provider = ofType(run, "pulumi:providers:kubernetes")[0];
+        assert.strictEqual(provider.inputs.kubeconfig, SECRET_MASK);
+        assert.ok(!JSON.stringify(planDocument("dev", run)).includes("TOPSECRETKEY"));
+    });
+
+    it("creates nothing when the config is invalid", async () => {
+        const config = withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "redis", "maxmemoryPolicy"], "lru");
+        let registered = -1;
+        await assert.rejects(async () => {
+            const run = await runProgram({ stack: "dev", config, secretKeys: [], programPath: path.join(PROJECT_DIR, "index.ts") });
+            registered = run.resources.length;
+        }, /redis-ha:instances.auth.redis.maxmemoryPolicy/);
+        assert.strictEqual(registered, -1);
+    });
+});

@@ -1,0 +1,123 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PASSWORD_PLACEHOLDER, SECRET_MASK } from "../../tools/mockRuntime";
+import { ENCRYPTED_PLACEHOLDER, stackConfigFromDocument } from "../../tools/stackFile";
+import { PROJECT_DIR } from "../support/stacks";
+
+function plan(...args: string[]) {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 60_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function tempDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-plan-"));
+}
+
+describe("tools: plan", () => {
+    describe("stack files", () => {
+        it("turns a stack file into the config map Pulumi would pass", () => {
+            const { config, secretKeys } = stackConfigFromDocument(
+                {
+                    config: {
+                        "redis-ha:highlyAvailable": true,
+                        "redis-ha:namespace": "redis",
+                        "redis-ha:instances": { auth: { redis: { replicas: 3 } } },
+                        "redis-ha:kubeconfig": { secure: "AAABAG..." },
+                        exporterImage: "oliver006/redis_exporter:v1.62.0",
+                        "aws:region": "ap-northeast-2",
+                    },
+                },
+                "redis-ha",
+            );
+            assert.deepStrictEqual(config, {
+                "redis-ha:highlyAvailable": "true",
+                "redis-ha:namespace": "redis",
+                "redis-ha:instances": '{"auth":{"redis":{"replicas":3}}}',
+                "redis-ha:kubeconfig": ENCRYPTED_PLACEHOLDER,
+                "redis-ha:exporterImage": "oliver006/redis_exporter:v1.62.0",
+                "aws:region": "ap-northeast-2",
+            });
+            assert.deepStrictEqual(secretKeys, ["redis-ha:kubeconfig"]);
+        });
+    });
+
+    describe("command line", function () {
+        this.timeout(60_000);
+
+        it("prints the dev plan: CRD, one operator release, three RedisFailovers, masked appEnv, wall time", () => {
+            const { code, stdout, stderr } = plan("--stack", "dev");
+            assert.strictEqual(code, 0, stderr);
+            assert.strictEqual(stdout.match(/kubernetes:yaml\/v2:ConfigFile {2}redis-operator-crd/g)?.length, 1);
+            assert.strictEqual(stdout.match(/kubernetes:helm\.sh\/v3:Release {2}/g)?.length, 1);
+            assert.strictEqual(stdout.match(/kubernetes:databases\.spotahome\.com\/v1:RedisFailover {2}/g)?.length, 3);
+            assert.match(stdout, /name=auth-redis sentinels=1 redis=1 storage=pvc gp3 1Gi .*"maxmemory-policy noeviction","appendonly yes"/);
+            assert.match(stdout, /name=cache-redis .*"maxmemory 512mb","maxmemory-policy allkeys-lru"/);
+            assert.match(stdout, /waits for: redis-operator-crd, redis-operator-release/);
+            assert.match(stdout, new RegExp(`appEnv.IMAGE_REDIS_URL = \\${SECRET_MASK.slice(0, -1)}\\]`));
+            assert.match(stdout, /Wall time: \d+\.\d+ s/);
+            assert.ok(!stdout.includes(PASSWORD_PLACEHOLDER));
+        });
+
+        it("fails on invalid config with every problem, naming each key, and plans nothing", () => {
+            const dir = tempDir();
+            const file = path.join(dir, "Pulumi.broken.yaml");
+            const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+            fs.writeFileSync(
+                file,
+                dev
+                    .replace("maxmemoryPolicy: allkeys-lru", "maxmemoryPolicy: lru")
+                    .replace("maxmemory: 256mb\n        maxmemoryPolicy: noeviction\n        appendonly: true", "maxmemory: 500mb\n        maxmemoryPolicy: noeviction\n        appendonly: true")
+                    .replace("instance: cache, db: 6", "instance: images, db: 6"),
+            );
+            const { code, stdout, stderr } = plan("--stack", "broken", "--config-file", file);
+            assert.strictEqual(code, 1);
+            assert.strictEqual(stdout, "");
+            assert.match(stderr, /redis-ha:instances\.cache\.redis\.maxmemoryPolicy: must be one of/);
+            assert.match(stderr, /redis-ha:instances\.auth\.redis\.maxmemory: 500mb .* exceeds 75%/);
+            assert.match(stderr, /redis-ha:appEnv\[4\]\.instance: names no instance/);
+        });
+
+        it("writes a --json plan with urn, type, name, parent and masked inputs, and no secret in clear", () => {
+            const dir = tempDir();
+            const file = path.join(dir, "Pulumi.secret.yaml");
+            const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            fs.writeFileSync(file, `${prod}  redis-ha:kubeconfig:\n    secure: v1:ENCRYPTEDKUBECONFIG\n`);
+            const out = path.join(dir, "plan.json");
+            const { code, stderr } = plan("--stack", "prod", "--config-file", file, "--json", out);
+            assert.strictEqual(code, 0, stderr);
+            const text = fs.readFileSync(out, "utf8");
+            const document = JSON.parse(text);
+            assert.strictEqual(document.stack, "prod");
+            for (const resource of document.resources) {
+                assert.deepStrictEqual(Object.keys(resource), ["urn", "type", "name", "parent", "inputs"]);
+            }
+            const provider = document.resources.find((r: { type: string }) => r.type === "pulumi:providers:kubernetes");
+            assert.strictEqual(provider.inputs.kubeconfig, SECRET_MASK);
+            assert.strictEqual(document.outputs.appEnv.AUTH_REDIS_BLACKLIST_URL, SECRET_MASK);
+            for (const leak of [PASSWORD_PLACEHOLDER, ENCRYPTED_PLACEHOLDER, "redis://", "PRIVATE KEY"]) {
+                assert.ok(!text.includes(leak), `plan.json contains ${leak}`);
+            }
+            const failovers = document.resources.filter((r: { type: string }) => r.type === "kubernetes:databases.spotahome.com/v1:RedisFailover");
+            assert.deepStrictEqual(failovers.map((f: { inputs: { spec: { sentinel: { replicas: number } } } }) => f.inputs.spec.sentinel.replicas), [3, 3, 3]);
+        });
+
+        it("exits 2 on bad usage", () => {
+            assert.strictEqual(plan().code, 2);
+            assert.strictEqual(plan("--stack").code, 2);
+            assert.strictEqual(plan("--stack", "dev", "--bogus").code, 2);
+        });
+
+        it("exits 1 for a stack without a stack file", () => {
+            const { code, stderr } = plan("--stack", "nosuchstack");
+            assert.strictEqual(code, 1);
+            assert.match(stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
+        });
+    });
+});
