@@ -1,4 +1,4 @@
-import Ajv from "ajv";
+import Ajv, { ValidateFunction } from "ajv";
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import {
@@ -11,7 +11,7 @@ import {
 } from "../../components/redisFailover";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { recordResources, SECRET_MASK } from "../../tools/mockRuntime";
-import { redisFailoverSchema, undeclaredFields } from "../support/reference";
+import { redisFailoverSchema, SchemaNode, undeclaredFields } from "../support/reference";
 import { stackConfig, withSetting } from "../support/stacks";
 
 function renderOptions(config: StackConfig): FailoverRenderOptions {
@@ -19,8 +19,12 @@ function renderOptions(config: StackConfig): FailoverRenderOptions {
 }
 
 describe("components: RedisFailover", () => {
-    const schema = redisFailoverSchema();
-    const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    let schema: SchemaNode;
+    let validate: ValidateFunction;
+    before(() => {
+        schema = redisFailoverSchema();
+        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    });
     const stacks = { dev: parseStackConfigOrThrow(stackConfig("dev")), prod: parseStackConfigOrThrow(stackConfig("prod")) };
 
     describe("buildRedisFailoverManifest", () => {
