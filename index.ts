@@ -2,11 +2,38 @@
 // operator. Config is validated first: an invalid stack creates nothing.
 
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { holdsData, RedisFailover } from "./components/redisFailover";
+import { RedisNode } from "./components/redisNode";
 import { RedisOperator } from "./components/redisOperator";
+import { checkVcpuQuota } from "./components/vcpuQuota";
 import { loadConfig } from "./config/load";
 
-const { stack, kubeconfig } = loadConfig();
+const { stack, kubeconfig, sshPrivateKey } = loadConfig();
+const stackName = pulumi.getStack();
+
+// Managed nodes (none when Redis runs on existing labelled nodes). The quota preflight runs at
+// preview; nodes wait on it, so a stack that does not fit creates nothing.
+const cluster = stack.cluster;
+const vcpuQuotaCheck =
+    cluster && cluster.vcpuQuotaPreflight && stack.nodes.length > 0 ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
+const nodes = new Map(
+    cluster
+        ? stack.nodes.map((node) => {
+              const instance = stack.instances.find((candidate) => candidate.purpose === node.purpose);
+              const redisNode = new RedisNode(`${node.purpose}-node`, {
+                  node,
+                  cluster,
+                  placementLabel: stack.placementLabel,
+                  taint: instance?.taint,
+                  stack: stackName,
+                  sshPrivateKey,
+                  quotaCheck: vcpuQuotaCheck,
+              });
+              return [node.purpose, redisNode] as const;
+          })
+        : [],
+);
 
 // Server-side apply: the RedisFailover CRD is too large for client-side apply's annotation.
 const provider = new k8s.Provider("kubernetes", { enableServerSideApply: true, ...(kubeconfig ? { kubeconfig } : {}) });
@@ -33,7 +60,7 @@ const failovers = new Map(
                 render: { namespace: stack.namespace, placementLabel: stack.placementLabel, exporterImage: stack.exporterImage },
                 namespace,
                 protect: stack.protectData && holdsData(instance),
-                dependsOn: [operator.crd, operator.release],
+                dependsOn: [operator.crd, operator.release, ...(nodes.has(instance.purpose) ? [nodes.get(instance.purpose)!.ready] : [])],
             },
             { providers: [provider] },
         ),
@@ -65,3 +92,11 @@ export const appEnv = Object.fromEntries(
 );
 
 export const operatorNamespace = operator.namespace.metadata.name;
+
+/** Managed nodes per purpose: Kubernetes node name, EC2 instance id and private address. */
+export const managedNodes = Object.fromEntries(
+    [...nodes].map(([purpose, node]) => [purpose, { nodeName: node.nodeName, instanceId: node.instance.id, privateIp: node.instance.privateIp }]),
+);
+
+/** The vCPU quota preflight's figures, when it ran. */
+export const vcpuQuota = vcpuQuotaCheck;

@@ -11,11 +11,13 @@ export interface LoadedConfig {
     stack: StackConfig;
     /** Kubeconfig for the cluster, when not taken from the environment; always secret. */
     kubeconfig?: pulumi.Output<string>;
+    /** SSH private key for the control plane and managed nodes; always secret. */
+    sshPrivateKey?: pulumi.Output<string>;
 }
 
 /** Reads and validates this stack's config; throws a `ConfigError` naming every bad key. */
 export function loadConfig(): LoadedConfig {
     const stack = parseStackConfigOrThrow(pulumi.runtime.allConfig());
-    const kubeconfig = new pulumi.Config(PROJECT).getSecret("kubeconfig");
-    return { stack, kubeconfig };
+    const config = new pulumi.Config(PROJECT);
+    return { stack, kubeconfig: config.getSecret("kubeconfig"), sshPrivateKey: config.getSecret("sshPrivateKey") };
 }

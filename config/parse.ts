@@ -4,6 +4,9 @@
 import { Checker, ConfigError, ConfigIssue, RawObject, withDefault } from "./checker";
 import {
     AppEnvEntry,
+    BastionConfig,
+    ClusterConfig,
+    NodeConfig,
     ContainerResources,
     InstanceConfig,
     MAXMEMORY_POLICIES,
@@ -33,6 +36,9 @@ const TOP_LEVEL_KEYS = {
     operator: "json",
     instances: "json",
     appEnv: "json",
+    cluster: "json",
+    nodes: "json",
+    sshPrivateKey: "text",
 } as const;
 
 /** The share of the redis container's memory limit that `maxmemory` may use; fork and buffers need the rest. */
@@ -409,6 +415,124 @@ function parseAppEnv(c: Checker, key: string, value: unknown, purposes: Set<stri
     return entries;
 }
 
+const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+const HOST_KEY_WHY = "is not an SSH public host key (`ssh-ed25519 AAAA...`)";
+const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
+const ENDPOINT = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:\d{1,5}$/;
+
+/** Defaults of the cluster settings managed nodes use. */
+export const CLUSTER_DEFAULTS = {
+    kubernetesVersion: "1.28.4",
+    sshUser: "ubuntu",
+    nodeNamePrefix: "k8s-redis",
+    // kubeadm 1.28 expects pause 3.9; a mismatch makes kubeadm warn and kubelet pull twice.
+    pauseImage: "registry.k8s.io/pause:3.9",
+    vcpuQuotaPreflight: true,
+    drainTimeoutSeconds: 120,
+    readyTimeoutSeconds: 300,
+} as const;
+
+function parseBastion(c: Checker, key: string, value: unknown): BastionConfig | undefined {
+    const raw = c.object(key, value, ["host", "user", "port", "hostKey"]);
+    if (!raw) {
+        return undefined;
+    }
+    const host = c.string(`${key}.host`, raw.host, HOST, "is not a host name or address");
+    const user = withDefault(raw.user, CLUSTER_DEFAULTS.sshUser as string, (v) => c.string(`${key}.user`, v));
+    const port = withDefault(raw.port, 22, (v) => c.integer(`${key}.port`, v, 1, 65535));
+    const hostKey = raw.hostKey === undefined ? undefined : c.string(`${key}.hostKey`, raw.hostKey, HOST_KEY, HOST_KEY_WHY);
+    if (host === undefined || user === undefined || port === undefined) {
+        return undefined;
+    }
+    return { host, user, port, ...(hostKey ? { hostKey } : {}) };
+}
+
+function parseCluster(c: Checker, key: string, value: unknown): ClusterConfig | undefined {
+    const raw = c.object(key, value, [
+        "kubernetesVersion",
+        "controlPlaneEndpoint",
+        "controlPlaneHost",
+        "controlPlaneHostKey",
+        "controlPlaneSecurityGroupId",
+        "securityGroupIds",
+        "vpcId",
+        "sshUser",
+        "bastion",
+        "amiId",
+        "keyName",
+        "nodeNamePrefix",
+        "pauseImage",
+        "vcpuQuotaPreflight",
+        "drainTimeoutSeconds",
+        "readyTimeoutSeconds",
+    ]);
+    if (!raw) {
+        return undefined;
+    }
+    const d = CLUSTER_DEFAULTS;
+    const required = (field: string, pattern: RegExp, why: string) =>
+        raw[field] === undefined ? c.fail(`${key}.${field}`, "is required when nodes are managed") : c.string(`${key}.${field}`, raw[field], pattern, why);
+    const endpoint = required("controlPlaneEndpoint", ENDPOINT, "is not host:port of the API server (e.g. 10.0.1.10:6443)");
+    const cluster = {
+        kubernetesVersion: withDefault(raw.kubernetesVersion, d.kubernetesVersion as string, (v) =>
+            c.string(`${key}.kubernetesVersion`, v, /^1\.\d+\.\d+$/, "is not an exact Kubernetes version (e.g. 1.28.4; write it quoted)"),
+        ),
+        controlPlaneEndpoint: endpoint,
+        controlPlaneHost: withDefault(raw.controlPlaneHost, endpoint?.split(":")[0], (v) => c.string(`${key}.controlPlaneHost`, v, HOST, "is not a host name or address")),
+        controlPlaneHostKey: raw.controlPlaneHostKey === undefined ? undefined : c.string(`${key}.controlPlaneHostKey`, raw.controlPlaneHostKey, HOST_KEY, HOST_KEY_WHY),
+        controlPlaneSecurityGroupId: required("controlPlaneSecurityGroupId", /^sg-[0-9a-f]+$/, "is not a security group id (sg-...)"),
+        securityGroupIds: withDefault(raw.securityGroupIds, [] as string[], (v) => c.stringList(`${key}.securityGroupIds`, v)),
+        vpcId: required("vpcId", /^vpc-[0-9a-f]+$/, "is not a VPC id (vpc-...)"),
+        sshUser: withDefault(raw.sshUser, d.sshUser as string, (v) => c.string(`${key}.sshUser`, v)),
+        bastion: raw.bastion === undefined ? undefined : parseBastion(c, `${key}.bastion`, raw.bastion),
+        amiId: raw.amiId === undefined ? undefined : c.string(`${key}.amiId`, raw.amiId, /^ami-[0-9a-f]+$/, "is not an AMI id (ami-...)"),
+        keyName: raw.keyName === undefined ? undefined : c.string(`${key}.keyName`, raw.keyName),
+        nodeNamePrefix: withDefault(raw.nodeNamePrefix, d.nodeNamePrefix as string, (v) => c.string(`${key}.nodeNamePrefix`, v, DNS_LABEL, DNS_LABEL_WHY)),
+        pauseImage: withDefault(raw.pauseImage, d.pauseImage as string, (v) => c.string(`${key}.pauseImage`, v, PINNED_IMAGE, "is not pinned: give a tag other than latest, or a digest")),
+        vcpuQuotaPreflight: withDefault(raw.vcpuQuotaPreflight, d.vcpuQuotaPreflight as boolean, (v) => c.boolean(`${key}.vcpuQuotaPreflight`, v)),
+        drainTimeoutSeconds: withDefault(raw.drainTimeoutSeconds, d.drainTimeoutSeconds as number, (v) => c.integer(`${key}.drainTimeoutSeconds`, v, 10, 3600)),
+        readyTimeoutSeconds: withDefault(raw.readyTimeoutSeconds, d.readyTimeoutSeconds as number, (v) => c.integer(`${key}.readyTimeoutSeconds`, v, 10, 3600)),
+    };
+    cluster.securityGroupIds?.forEach((id, index) => {
+        if (!/^sg-[0-9a-f]+$/.test(id)) {
+            c.fail(`${key}.securityGroupIds[${index}]`, `${JSON.stringify(id)} is not a security group id (sg-...)`);
+        }
+    });
+    const optional = new Set(["controlPlaneHostKey", "bastion", "amiId", "keyName"]);
+    for (const [field, fieldValue] of Object.entries(cluster)) {
+        if (fieldValue === undefined && (!optional.has(field) || raw[field] !== undefined)) {
+            return undefined;
+        }
+    }
+    return Object.fromEntries(Object.entries(cluster).filter(([, v]) => v !== undefined)) as unknown as ClusterConfig;
+}
+
+function parseNodes(c: Checker, key: string, value: unknown, purposes: Set<string>, nodeNamePrefix: string): NodeConfig[] {
+    const raw = withDefault(value, {}, (v) => c.map(key, v)) ?? {};
+    const nodes: NodeConfig[] = [];
+    for (const [purpose, item] of Object.entries(raw)) {
+        const itemKey = `${key}.${purpose}`;
+        if (!purposes.has(purpose)) {
+            c.fail(itemKey, `names no instance; defined: ${[...purposes].join(", ") || "(none)"}`);
+        }
+        const nodeName = `${nodeNamePrefix}-${purpose}`;
+        if (nodeName.length > 63) {
+            c.fail(itemKey, `node name ${nodeName} is longer than 63 characters`);
+        }
+        const fields = c.object(itemKey, item, ["instanceType", "subnetId", "rootVolumeGiB"]);
+        if (!fields) {
+            continue;
+        }
+        const instanceType = c.string(`${itemKey}.instanceType`, fields.instanceType, /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type (e.g. t3.medium)");
+        const subnetId = c.string(`${itemKey}.subnetId`, fields.subnetId, /^subnet-[0-9a-f]+$/, "is not a subnet id (subnet-...)");
+        const rootVolumeGiB = withDefault(fields.rootVolumeGiB, 30, (v) => c.integer(`${itemKey}.rootVolumeGiB`, v, 8, 16384));
+        if (instanceType !== undefined && subnetId !== undefined && rootVolumeGiB !== undefined) {
+            nodes.push({ purpose, instanceType, subnetId, rootVolumeGiB });
+        }
+    }
+    return nodes;
+}
+
 /**
  * Parses Pulumi's config map (keys `redis-ha:<name>`, values as Pulumi stores them) into a
  * `StackConfig`, or returns every issue found.
@@ -454,11 +578,21 @@ export function parseStackConfig(raw: Record<string, string>): { config?: StackC
     }
     const appEnv = parseAppEnv(c, k("appEnv"), top.appEnv, purposes);
 
+    // Managed nodes: declaring any requires the cluster they join. SSH uses sshPrivateKey when set,
+    // else the SSH agent.
+    const hasNodes = top.nodes !== undefined && typeof top.nodes === "object" && top.nodes !== null && Object.keys(top.nodes).length > 0;
+    const cluster = hasNodes
+        ? top.cluster === undefined
+            ? c.fail(k("cluster"), "is required when nodes are declared: the cluster they join")
+            : parseCluster(c, k("cluster"), top.cluster)
+        : undefined;
+    const nodes = parseNodes(c, k("nodes"), top.nodes, purposes, cluster?.nodeNamePrefix ?? CLUSTER_DEFAULTS.nodeNamePrefix);
+
     if (c.issues.length > 0 || namespace === undefined || placementLabel === undefined || exporterImage === undefined || operator === undefined) {
         return { issues: c.issues };
     }
     return {
-        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv },
+        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv, nodes, ...(cluster ? { cluster } : {}) },
         issues: [],
     };
 }

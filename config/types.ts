@@ -165,6 +165,66 @@ export interface AppEnvEntry {
     db: number;
 }
 
+/** A bastion (jump host) that SSH connections go through. */
+export interface BastionConfig {
+    /** Address of the bastion. */
+    host: string;
+    /** SSH user on the bastion. */
+    user: string;
+    /** SSH port of the bastion. */
+    port: number;
+    /** Pinned SSH host key of the bastion (`ssh-ed25519 AAAA...`); unpinned when absent. */
+    hostKey?: string;
+}
+
+/** The existing kubeadm cluster that managed nodes join. */
+export interface ClusterConfig {
+    /** Kubernetes version of kubelet, kubeadm and kubectl on new nodes, e.g. `1.28.4`. */
+    kubernetesVersion: string;
+    /** API server endpoint nodes join, `host:port`. */
+    controlPlaneEndpoint: string;
+    /** Address where control-plane commands (token, label, drain) run over SSH. */
+    controlPlaneHost: string;
+    /** Pinned SSH host key of the control plane; unpinned when absent. */
+    controlPlaneHostKey?: string;
+    /** Security group of the control plane: the only source allowed to reach kubelet (10250). */
+    controlPlaneSecurityGroupId: string;
+    /** The cluster's existing security groups, attached to every node and allowed BGP and IP-in-IP. */
+    securityGroupIds: string[];
+    /** VPC of the cluster. */
+    vpcId: string;
+    /** SSH user on the control plane and the nodes. */
+    sshUser: string;
+    /** Optional jump host for every SSH connection. */
+    bastion?: BastionConfig;
+    /** Pinned AMI id; when absent the newest Ubuntu 22.04 image from Canonical is looked up. */
+    amiId?: string;
+    /** EC2 key pair installed on nodes, for people; commands use the configured private key. */
+    keyName?: string;
+    /** Node names and Name tags are `<prefix>-<purpose>`. */
+    nodeNamePrefix: string;
+    /** Pause (sandbox) image containerd uses; must match what kubeadm of this version expects. */
+    pauseImage: string;
+    /** Check the On-Demand vCPU quota before creating nodes. */
+    vcpuQuotaPreflight: boolean;
+    /** Seconds a drain may take on removal before the node is deleted anyway. */
+    drainTimeoutSeconds: number;
+    /** Seconds to wait for a joined node to become Ready. */
+    readyTimeoutSeconds: number;
+}
+
+/** A dedicated EC2 node for one purpose. */
+export interface NodeConfig {
+    /** Purpose it serves (an instance key); its label and taint come from that instance. */
+    purpose: string;
+    /** EC2 instance type, e.g. `t3.medium`. */
+    instanceType: string;
+    /** Subnet (and so availability zone) it runs in. */
+    subnetId: string;
+    /** Size of the encrypted gp3 root volume in GiB. */
+    rootVolumeGiB: number;
+}
+
 /** A stack's validated configuration. */
 export interface StackConfig {
     /** The stack promises high availability: every instance has at least 3 sentinels and 3 redis. */
@@ -183,4 +243,8 @@ export interface StackConfig {
     instances: InstanceConfig[];
     /** Environment variables published for applications. */
     appEnv: AppEnvEntry[];
+    /** The cluster managed nodes join; present exactly when `nodes` is not empty. */
+    cluster?: ClusterConfig;
+    /** Managed nodes, one per purpose listed; empty when Redis runs on existing, labelled nodes. */
+    nodes: NodeConfig[];
 }

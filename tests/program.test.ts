@@ -1,8 +1,7 @@
 import * as assert from "assert";
-import * as path from "path";
-import { PASSWORD_PLACEHOLDER, ProgramRun, runProgram, SECRET_MASK } from "../tools/mockRuntime";
+import { PASSWORD_PLACEHOLDER, ProgramRun, SECRET_MASK } from "../tools/mockRuntime";
 import { planDocument, planStack } from "../tools/plan";
-import { PROJECT_DIR, stackConfig, withSetting } from "./support/stacks";
+import { runWithConfig, stackConfig, withSetting } from "./support/stacks";
 
 async function plan(stack: string): Promise<ProgramRun> {
     const result = await planStack(stack);
@@ -96,7 +95,7 @@ describe("program (index.ts)", () => {
 
     it("passes a configured kubeconfig to the provider as a secret", async () => {
         const config = withSetting(stackConfig("dev"), "redis-ha:kubeconfig", [], "apiVersion: v1\nusers: [{user: {client-key-data: TOPSECRETKEY}}]");
-        const run = await runProgram({ stack: "dev", config, secretKeys: ["redis-ha:kubeconfig"], programPath: path.join(PROJECT_DIR, "index.ts") });
+        const run = await runWithConfig("dev", config, ["redis-ha:kubeconfig"]);
         const provider = ofType(run, "pulumi:providers:kubernetes")[0];
         assert.strictEqual(provider.inputs.kubeconfig, SECRET_MASK);
         assert.ok(!JSON.stringify(planDocument("dev", run)).includes("TOPSECRETKEY"));
@@ -106,7 +105,7 @@ describe("program (index.ts)", () => {
         const config = withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "redis", "maxmemoryPolicy"], "lru");
         let registered = -1;
         await assert.rejects(async () => {
-            const run = await runProgram({ stack: "dev", config, secretKeys: [], programPath: path.join(PROJECT_DIR, "index.ts") });
+            const run = await runWithConfig("dev", config);
             registered = run.resources.length;
         }, /redis-ha:instances.auth.redis.maxmemoryPolicy/);
         assert.strictEqual(registered, -1);

@@ -9,6 +9,10 @@ import * as path from "path";
 export const KNOWN_AFTER_DEPLOY = "<known after deploy>";
 /** What the mocks answer for a generated password; it must never surface in a plan. */
 export const PASSWORD_PLACEHOLDER = "<password generated at deploy>";
+/** What the mocks answer as a remote command's output (a join token, say); it must never surface unmasked. */
+export function commandOutputPlaceholder(name: string): string {
+    return `<output of ${name}, known after deploy>`;
+}
 /** Shown in place of every secret value. */
 export const SECRET_MASK = "[secret]";
 
@@ -78,10 +82,14 @@ export function maskValue(value: unknown): unknown {
 }
 
 /** Outputs a real provider computes; the mocks answer with marked placeholders. */
-function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: PASSWORD_PLACEHOLDER };
+        case "aws:ec2/instance:Instance":
+            return { ...inputs, privateIp: KNOWN_AFTER_DEPLOY, arn: KNOWN_AFTER_DEPLOY };
+        case "command:remote:Command":
+            return { ...inputs, stdout: commandOutputPlaceholder(name), stderr: "" };
         case "kubernetes:helm.sh/v3:Release":
             return { ...inputs, status: { status: KNOWN_AFTER_DEPLOY, namespace: inputs.namespace } };
         default:
@@ -89,10 +97,15 @@ function computedState(type: string, inputs: Record<string, unknown>): Record<st
     }
 }
 
-const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args.type, args.inputs) }),
-    call: (args) => args.inputs,
-};
+/** Answers an invoke, or undefined to echo its inputs. */
+export type InvokeHandler = (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
+
+function mocksFor(invoke?: InvokeHandler): pulumi.runtime.Mocks {
+    return {
+        newResource: (args) => ({ id: `<id of ${args.name}, known after deploy>`, state: computedState(args.type, args.name, args.inputs) }),
+        call: (args) => invoke?.(args.token, args.inputs) ?? args.inputs,
+    };
+}
 
 /** Resolves an exported value: outputs are awaited, secrets masked, objects walked. */
 export async function resolveExport(value: unknown): Promise<unknown> {
@@ -133,6 +146,8 @@ export interface MockRunOptions {
     secretKeys?: string[];
     /** Run as a preview (outputs the engine cannot know stay unknown). */
     preview?: boolean;
+    /** Answers to provider functions (AWS look-ups); inputs are echoed when absent or undefined. */
+    invoke?: InvokeHandler;
 }
 
 /**
@@ -142,7 +157,7 @@ export interface MockRunOptions {
 export async function recordResources<T>(options: MockRunOptions, body: () => Promise<T> | T): Promise<{ resources: RecordedResource[]; result: T }> {
     const resources: RecordedResource[] = [];
     const project = "redis-ha";
-    await pulumi.runtime.setMocks(mocks, project, options.stack, options.preview ?? false);
+    await pulumi.runtime.setMocks(mocksFor(options.invoke), project, options.stack, options.preview ?? false);
 
     // The mock monitor sees each registration request; wrap it to record what mocks are not told
     // (parent, dependencies, protect) alongside the inputs.

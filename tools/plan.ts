@@ -1,11 +1,15 @@
 // Offline plan: runs the program under the SDK's mock runtime with a stack file's config and
 // prints what `pulumi up` would build. No cloud, no Pulumi CLI, no credentials.
 //
-//   npm run plan -- --stack prod [--json plan.json] [--config-file path/to/Pulumi.x.yaml]
+//   npm run plan -- --stack prod [--json plan.json] [--config-file path/to/Pulumi.x.yaml] [--vcpu-quota N]
+//
+// AWS look-ups are answered by a simulated account (tools/simulatedAccount.ts): a 43 vCPU quota
+// with 36 vCPUs running, unless --vcpu-quota says otherwise.
 
 import * as fs from "fs";
 import * as path from "path";
 import { KNOWN_AFTER_DEPLOY, ProgramRun, RecordedResource, runProgram, SECRET_MASK } from "./mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "./simulatedAccount";
 import { readStackFile } from "./stackFile";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -26,21 +30,35 @@ export type PlanResult =
     | { ok: true; stack: string; run: ProgramRun }
     | { ok: false; stack: string; problems: string[] };
 
-/** Plans a stack from its stack file; invalid config yields the validation messages, not an exception. */
-export async function planStack(stack: string, configFile?: string): Promise<PlanResult> {
+/**
+ * Plans a stack from its stack file against a simulated AWS account. Invalid config and a failed
+ * preflight yield their messages, not an exception.
+ */
+export async function planStack(stack: string, configFile?: string, account: SimulatedAccount = DEFAULT_ACCOUNT): Promise<PlanResult> {
     const file = configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         return { ok: false, stack, problems: [`no stack file ${file}`] };
     }
     const { config, secretKeys } = readStackFile(file, PROJECT);
     try {
-        const run = await runProgram({ stack, config, secretKeys, programPath: path.join(PROJECT_DIR, "index.ts") });
+        const run = await runProgram({
+            stack,
+            config,
+            secretKeys,
+            programPath: path.join(PROJECT_DIR, "index.ts"),
+            invoke: (token, inputs) => answerInvoke(account, token, inputs),
+        });
         return { ok: true, stack, run };
     } catch (error) {
         // Matched by shape: the program's modules are loaded fresh, so `instanceof` would not hold.
         const issues = (error as { issues?: Array<{ key: string; message: string }> }).issues;
         if ((error as Error).name === "ConfigError" && Array.isArray(issues)) {
             return { ok: false, stack, problems: issues.map((issue) => `${issue.key}: ${issue.message}`) };
+        }
+        // A check the program runs before creating anything (the vCPU quota preflight).
+        if ((error as { __pulumiRunError?: boolean }).__pulumiRunError) {
+            // The SDK prefixes the path of every input the failure travelled through; the cause is what matters.
+            return { ok: false, stack, problems: [(error as Error).message.replace(/^(error serializing property "[^"]*": )+/, "")] };
         }
         throw error;
     }
@@ -101,9 +119,40 @@ export function describeResource(resource: RecordedResource): string {
                 `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}`
             );
         }
+        case "aws:ec2/instance:Instance":
+            return (
+                `type=${text(inputs.instanceType)} ami=${text(inputs.ami)} subnet=${text(inputs.subnetId)} ` +
+                `imds=${text(get(inputs, "metadataOptions", "httpTokens"))} root=${text(get(inputs, "rootBlockDevice", "volumeType"))} ` +
+                `${text(get(inputs, "rootBlockDevice", "volumeSize"))}GiB encrypted=${text(get(inputs, "rootBlockDevice", "encrypted"))} ` +
+                `tags=${text(inputs.tags)}`
+            );
+        case "aws:ec2/securityGroup:SecurityGroup": {
+            const rules = (inputs.ingress as Array<Record<string, unknown>> | undefined) ?? [];
+            return `ingress: ${rules.map((rule) => `${text(rule.protocol)}/${text(rule.fromPort)} from ${text(rule.securityGroups)}${rule.self ? "+self" : ""}`).join("; ")}`;
+        }
+        case "command:remote:Command": {
+            const host = typeof inputs.connection === "object" ? text(get(inputs, "connection", "host")) : text(inputs.connection);
+            const parts = [`ssh=${host}`, `create=${describeCommand(inputs.create)}`];
+            if (inputs.delete !== undefined) parts.push(`delete=${describeCommand(inputs.delete)}`);
+            if (inputs.stdin !== undefined) parts.push(`stdin=${text(inputs.stdin)}`);
+            return parts.join(" ");
+        }
         default:
             return "";
     }
+}
+
+/** A remote command as a script name and its parameters (the script body is left out). */
+export function describeCommand(commandText: unknown): string {
+    if (typeof commandText !== "string") {
+        return text(commandText);
+    }
+    const script = /^# redis-ha: (\S+)/.exec(commandText)?.[1];
+    if (!script) {
+        return JSON.stringify(commandText);
+    }
+    const parameters = /sudo env (.*) bash "\$script"/.exec(commandText)?.[1]?.trim();
+    return parameters ? `${script} (${parameters})` : script;
 }
 
 /** The human-readable plan: a resource tree, then the outputs. */
@@ -151,6 +200,7 @@ interface PlanCommand {
     stack: string;
     json?: string;
     configFile?: string;
+    vcpuQuota?: number;
 }
 
 function parseArgs(argv: string[]): PlanCommand {
@@ -160,6 +210,9 @@ function parseArgs(argv: string[]): PlanCommand {
         const value = argv[i + 1];
         if ((flag === "--stack" || flag === "--json" || flag === "--config-file") && value !== undefined && !value.startsWith("--")) {
             command[flag === "--stack" ? "stack" : flag === "--json" ? "json" : "configFile"] = value;
+            i++;
+        } else if (flag === "--vcpu-quota" && value !== undefined && /^\d+$/.test(value)) {
+            command.vcpuQuota = Number(value);
             i++;
         } else {
             throw new Error(`unexpected argument ${flag}`);
@@ -176,12 +229,13 @@ async function main(): Promise<number> {
     try {
         command = parseArgs(process.argv.slice(2));
     } catch (error) {
-        console.error(`plan: ${(error as Error).message}\nusage: npm run plan -- --stack NAME [--json FILE] [--config-file FILE]`);
+        console.error(`plan: ${(error as Error).message}\nusage: npm run plan -- --stack NAME [--json FILE] [--config-file FILE] [--vcpu-quota N]`);
         return 2;
     }
-    const result = await planStack(command.stack, command.configFile);
+    const account = command.vcpuQuota === undefined ? DEFAULT_ACCOUNT : { ...DEFAULT_ACCOUNT, vcpuQuota: command.vcpuQuota };
+    const result = await planStack(command.stack, command.configFile, account);
     if (!result.ok) {
-        console.error(`Stack "${command.stack}" has invalid configuration; nothing planned:`);
+        console.error(`Stack "${command.stack}" cannot be deployed; nothing planned:`);
         for (const problem of result.problems) {
             console.error(`  - ${problem}`);
         }

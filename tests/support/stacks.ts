@@ -1,6 +1,8 @@
 // The shipped stack files as config maps, and ways to change one setting for a test.
 
 import * as path from "path";
+import { runProgram } from "../../tools/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../tools/simulatedAccount";
 import { readStackFile } from "../../tools/stackFile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -38,4 +40,15 @@ export function withSetting(config: Record<string, string>, key: string, at: Arr
     }
     copy[key] = JSON.stringify(root);
     return copy;
+}
+
+/** Runs the program under mocks with `config`, AWS look-ups answered by `account`. */
+export function runWithConfig(stack: string, config: Record<string, string>, secretKeys: string[] = [], account: SimulatedAccount = DEFAULT_ACCOUNT) {
+    return runProgram({
+        stack,
+        config,
+        secretKeys,
+        programPath: path.join(PROJECT_DIR, "index.ts"),
+        invoke: (token, inputs) => answerInvoke(account, token, inputs),
+    });
 }

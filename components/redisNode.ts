@@ -1,0 +1,267 @@
+// A dedicated EC2 node for one purpose, prepared and joined to the kubeadm cluster by remote
+// commands, labelled and tainted for that purpose's Redis, and removed cleanly on destroy.
+
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig, NodeConfig, Taint } from "../config/types";
+import { scriptCommand } from "./nodeScripts";
+
+/** Canonical's AWS account, owner of the official Ubuntu images. */
+export const CANONICAL_OWNER_ID = "099720109477";
+/** Value of the `managed-by` tag on everything this program creates in EC2. */
+export const MANAGED_BY = "redis-ha";
+
+/** Node name and EC2 Name tag of a purpose's node. */
+export function nodeName(prefix: string, purpose: string): string {
+    return `${prefix}-${purpose}`;
+}
+
+/** Graviton instance types (`t4g`, `m7g`, `c6gn`...) need arm64 images. */
+export function amiArchitecture(instanceType: string): "arm64" | "amd64" {
+    const family = instanceType.split(".")[0];
+    return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) && !/^(g\d|p\d)/.test(family) ? "arm64" : "amd64";
+}
+
+/** The name filter of the newest Ubuntu 22.04 server image for an architecture. */
+export function ubuntuImageNameFilter(architecture: "arm64" | "amd64"): string {
+    return `ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-${architecture}-server-*`;
+}
+
+/** Tags that let anyone find every node (and any orphan) of a stack. */
+export function nodeTags(prefix: string, purpose: string, stack: string): Record<string, string> {
+    return { Name: nodeName(prefix, purpose), stack, purpose, "managed-by": MANAGED_BY };
+}
+
+/** One ingress rule of the node security group. */
+export interface IngressRule {
+    /** What the rule is for. */
+    description: string;
+    /** IP protocol: `tcp`, or a number (`4` is IP-in-IP). */
+    protocol: string;
+    /** First port (0 for protocols without ports). */
+    fromPort: number;
+    /** Last port. */
+    toPort: number;
+    /** Security groups allowed as sources. */
+    securityGroups: string[];
+    /** Whether members of this group may reach each other. */
+    self: boolean;
+}
+
+/**
+ * What a kubeadm worker running Calico must accept from the cluster, and nothing else: kubelet
+ * from the control plane, BGP and IP-in-IP between nodes. No rule is open to 0.0.0.0/0.
+ */
+export function nodeIngressRules(cluster: ClusterConfig): IngressRule[] {
+    const clusterGroups = [...new Set([cluster.controlPlaneSecurityGroupId, ...cluster.securityGroupIds])];
+    return [
+        { description: "kubelet API from the control plane", protocol: "tcp", fromPort: 10250, toPort: 10250, securityGroups: [cluster.controlPlaneSecurityGroupId], self: false },
+        { description: "Calico BGP between nodes", protocol: "tcp", fromPort: 179, toPort: 179, securityGroups: clusterGroups, self: true },
+        { description: "Calico IP-in-IP between nodes", protocol: "4", fromPort: 0, toPort: 0, securityGroups: clusterGroups, self: true },
+    ];
+}
+
+/** `key=value:effect` as kubectl taint takes it. */
+export function taintArgument(taint: Taint): string {
+    return taint.value === "" ? `${taint.key}:${taint.effect}` : `${taint.key}=${taint.value}:${taint.effect}`;
+}
+
+/** Parameters of the join script: endpoint, name, label and taint; never the token. */
+export function joinParameters(cluster: ClusterConfig, name: string, label: string, taint?: Taint): Record<string, string> {
+    return {
+        API_SERVER_ENDPOINT: cluster.controlPlaneEndpoint,
+        NODE_NAME: name,
+        NODE_LABELS: label,
+        ...(taint ? { NODE_TAINT_KEY: taint.key, NODE_TAINT_VALUE: taint.value, NODE_TAINT_EFFECT: taint.effect } : {}),
+    };
+}
+
+/** Arguments of a `RedisNode` component. */
+export interface RedisNodeArgs {
+    /** The node's settings. */
+    node: NodeConfig;
+    /** The cluster it joins. */
+    cluster: ClusterConfig;
+    /** Node label key; the node is labelled `<key>=<purpose>`. */
+    placementLabel: string;
+    /** Taint of the purpose, from its instance settings. */
+    taint?: Taint;
+    /** Stack name, for tags. */
+    stack: string;
+    /** Private key for SSH to the control plane and the node (secret); the SSH agent when absent. */
+    sshPrivateKey?: pulumi.Output<string>;
+    /**
+     * Resolves once the vCPU quota preflight passed; the instance waits for it, so a failed check
+     * creates nothing. Absent when the check is switched off.
+     */
+    quotaCheck?: pulumi.Output<unknown>;
+}
+
+/** A dedicated node: EC2 instance, security group, and the commands that join and remove it. */
+export class RedisNode extends pulumi.ComponentResource {
+    /** The EC2 instance. */
+    readonly instance: aws.ec2.Instance;
+    /** Kubernetes node name. */
+    readonly nodeName: string;
+    /** The last step: label and taint reconciled and the node Ready. Depend on this. */
+    readonly ready: command.remote.Command;
+
+    constructor(name: string, args: RedisNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:aws:RedisNode", name, {}, opts);
+        const { node, cluster } = args;
+        this.nodeName = nodeName(cluster.nodeNamePrefix, node.purpose);
+        const tags = nodeTags(cluster.nodeNamePrefix, node.purpose, args.stack);
+        const label = `${args.placementLabel}=${node.purpose}`;
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                description: `redis-ha ${node.purpose} node: kubelet from the control plane, Calico between nodes`,
+                vpcId: cluster.vpcId,
+                ingress: nodeIngressRules(cluster),
+                // Nodes pull packages and images; they accept nothing from outside the cluster.
+                egress: [{ description: "all outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+                tags,
+            },
+            { parent: this },
+        );
+
+        const ami =
+            cluster.amiId ??
+            aws.ec2
+                .getAmiOutput(
+                    {
+                        owners: [CANONICAL_OWNER_ID],
+                        mostRecent: true,
+                        filters: [
+                            { name: "name", values: [ubuntuImageNameFilter(amiArchitecture(node.instanceType))] },
+                            { name: "virtualization-type", values: ["hvm"] },
+                        ],
+                    },
+                    { parent: this },
+                )
+                .apply((image) => image.id);
+
+        const instanceType = args.quotaCheck ? args.quotaCheck.apply(() => node.instanceType) : node.instanceType;
+        this.instance = new aws.ec2.Instance(
+            `${name}-instance`,
+            {
+                ami,
+                instanceType,
+                subnetId: node.subnetId,
+                vpcSecurityGroupIds: [...cluster.securityGroupIds, securityGroup.id],
+                keyName: cluster.keyName,
+                // IMDSv2 only; hop limit 2 so pods behind the node's network namespace still reach it.
+                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+                rootBlockDevice: { volumeType: "gp3", volumeSize: node.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
+                ...(node.instanceType.startsWith("t") ? { creditSpecification: { cpuCredits: "standard" } } : {}),
+                tags,
+                volumeTags: tags,
+            },
+            // A newly published Ubuntu image must not replace running nodes; a pinned AMI change does.
+            { parent: this, ignoreChanges: cluster.amiId ? [] : ["ami"] },
+        );
+
+        const bastion = cluster.bastion;
+        const connectionTo = (host: pulumi.Input<string>, hostKey?: string): command.types.input.remote.ConnectionArgs => ({
+            host,
+            user: cluster.sshUser,
+            // Without a configured key the provider uses the SSH agent (SSH_AUTH_SOCK).
+            ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}),
+            ...(hostKey ? { hostKey } : {}),
+            dialErrorLimit: 30,
+            ...(bastion
+                ? {
+                      proxy: {
+                          host: bastion.host,
+                          user: bastion.user,
+                          port: bastion.port,
+                          ...(bastion.hostKey ? { hostKey: bastion.hostKey } : {}),
+                          ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}),
+                      },
+                  }
+                : {}),
+        });
+        const onNode = connectionTo(this.instance.privateIp);
+        const onControlPlane = connectionTo(cluster.controlPlaneHost, cluster.controlPlaneHostKey);
+        // Everything done to the node is redone for a new instance.
+        const triggers = [this.instance.id];
+
+        const prepare = new command.remote.Command(
+            `${name}-prepare`,
+            {
+                connection: onNode,
+                create: scriptCommand("prepare-node.sh", { KUBERNETES_VERSION: cluster.kubernetesVersion, PAUSE_IMAGE: cluster.pauseImage }),
+                triggers,
+            },
+            { parent: this },
+        );
+
+        // Deleted after the control plane has removed the node (removal depends on it).
+        const reset = new command.remote.Command(
+            `${name}-reset`,
+            { connection: onNode, create: "true", delete: scriptCommand("reset-node.sh"), triggers },
+            { parent: this, dependsOn: [prepare] },
+        );
+
+        // Created before the join, so a join that fails halfway is still cleaned up on destroy.
+        const removal = new command.remote.Command(
+            `${name}-removal`,
+            {
+                connection: onControlPlane,
+                create: "true",
+                delete: this.instance.privateIp.apply((address) =>
+                    scriptCommand("remove-node.sh", {
+                        NODE_NAME: this.nodeName,
+                        NODE_IP: address,
+                        DRAIN_TIMEOUT_SECONDS: String(cluster.drainTimeoutSeconds),
+                    }),
+                ),
+                triggers,
+            },
+            { parent: this, dependsOn: [reset] },
+        );
+
+        const token = new command.remote.Command(
+            `${name}-join-token`,
+            {
+                connection: onControlPlane,
+                create: scriptCommand("create-join-token.sh"),
+                // The previous stdout (the token) reaches the delete step as an environment variable, not as text.
+                delete: `sudo kubeadm token delete "\${PULUMI_COMMAND_STDOUT%% *}" >/dev/null 2>&1 || true`,
+                logging: "none",
+                triggers,
+            },
+            { parent: this, dependsOn: [removal], additionalSecretOutputs: ["stdout", "stderr"] },
+        );
+
+        const join = new command.remote.Command(
+            `${name}-join`,
+            {
+                connection: onNode,
+                create: scriptCommand("join-node.sh", joinParameters(cluster, this.nodeName, label, args.taint)),
+                stdin: pulumi.secret(token.stdout),
+                triggers,
+            },
+            { parent: this, dependsOn: [token, prepare] },
+        );
+
+        this.ready = new command.remote.Command(
+            `${name}-ready`,
+            {
+                connection: onControlPlane,
+                create: scriptCommand("label-node.sh", {
+                    NODE_NAME: this.nodeName,
+                    NODE_LABEL: label,
+                    NODE_TAINT: args.taint ? taintArgument(args.taint) : "",
+                    READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
+                }),
+                triggers,
+            },
+            { parent: this, dependsOn: [join] },
+        );
+
+        this.registerOutputs({ nodeName: this.nodeName, instanceId: this.instance.id, privateIp: this.instance.privateIp });
+    }
+}
