@@ -12,11 +12,19 @@ import { loadConfig } from "./config/load";
 const { stack, kubeconfig, sshPrivateKey } = loadConfig();
 const stackName = pulumi.getStack();
 
-// Managed nodes (none when Redis runs on existing labelled nodes). The quota preflight runs at
-// preview; nodes wait on it, so a stack that does not fit creates nothing.
+// Managed nodes must fit the account's vCPU quota. The check runs at preview, and every AWS and
+// Kubernetes resource waits for it, so a stack that does not fit creates nothing.
 const cluster = stack.cluster;
 const vcpuQuotaCheck =
     cluster && cluster.vcpuQuotaPreflight && stack.nodes.length > 0 ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
+
+// Server-side apply: the RedisFailover CRD is too large for client-side apply's annotation.
+const provider = new k8s.Provider("kubernetes", {
+    enableServerSideApply: vcpuQuotaCheck ? vcpuQuotaCheck.apply(() => true) : true,
+    ...(kubeconfig ? { kubeconfig } : {}),
+});
+
+// Managed nodes: none when Redis runs on existing labelled nodes.
 const nodes = new Map(
     cluster
         ? stack.nodes.map((node) => {
@@ -34,9 +42,6 @@ const nodes = new Map(
           })
         : [],
 );
-
-// Server-side apply: the RedisFailover CRD is too large for client-side apply's annotation.
-const provider = new k8s.Provider("kubernetes", { enableServerSideApply: true, ...(kubeconfig ? { kubeconfig } : {}) });
 
 const operator = new RedisOperator(
     "redis-operator",

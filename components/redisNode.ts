@@ -114,11 +114,14 @@ export class RedisNode extends pulumi.ComponentResource {
         const tags = nodeTags(cluster.nodeNamePrefix, node.purpose, args.stack);
         const label = `${args.placementLabel}=${node.purpose}`;
 
+        // Nothing of the node is created before the quota preflight has passed.
+        const afterQuotaCheck = <T>(value: T): pulumi.Input<T> => (args.quotaCheck ? args.quotaCheck.apply(() => value) : value);
+
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-sg`,
             {
                 description: `redis-ha ${node.purpose} node: kubelet from the control plane, Calico between nodes`,
-                vpcId: cluster.vpcId,
+                vpcId: afterQuotaCheck(cluster.vpcId),
                 ingress: nodeIngressRules(cluster),
                 // Nodes pull packages and images; they accept nothing from outside the cluster.
                 egress: [{ description: "all outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
@@ -143,12 +146,11 @@ export class RedisNode extends pulumi.ComponentResource {
                 )
                 .apply((image) => image.id);
 
-        const instanceType = args.quotaCheck ? args.quotaCheck.apply(() => node.instanceType) : node.instanceType;
         this.instance = new aws.ec2.Instance(
             `${name}-instance`,
             {
                 ami,
-                instanceType,
+                instanceType: afterQuotaCheck(node.instanceType),
                 subnetId: node.subnetId,
                 vpcSecurityGroupIds: [...cluster.securityGroupIds, securityGroup.id],
                 keyName: cluster.keyName,

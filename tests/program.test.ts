@@ -1,6 +1,7 @@
 import * as assert from "assert";
-import { PASSWORD_PLACEHOLDER, ProgramRun, SECRET_MASK } from "../tools/mockRuntime";
+import { PASSWORD_PLACEHOLDER, ProgramRun, RecordedResource, SECRET_MASK } from "../tools/mockRuntime";
 import { planDocument, planStack } from "../tools/plan";
+import { DEFAULT_ACCOUNT } from "../tools/simulatedAccount";
 import { runWithConfig, stackConfig, withSetting } from "./support/stacks";
 
 async function plan(stack: string): Promise<ProgramRun> {
@@ -99,6 +100,41 @@ describe("program (index.ts)", () => {
         const provider = ofType(run, "pulumi:providers:kubernetes")[0];
         assert.strictEqual(provider.inputs.kubeconfig, SECRET_MASK);
         assert.ok(!JSON.stringify(planDocument("dev", run)).includes("TOPSECRETKEY"));
+    });
+
+    describe("managed nodes", () => {
+        it("each RedisFailover waits for its own node to be Ready", async () => {
+            const run = await plan("dev");
+            for (const purpose of ["auth", "streams", "cache"]) {
+                const ready = run.resources.find((r) => r.name === `${purpose}-node-ready`)!;
+                const failover = run.resources.find((r) => r.name === `${purpose}-redis-failover`)!;
+                assert.ok(failover.dependencies.includes(ready.urn), `${purpose} waits for its node`);
+                const others = run.resources.filter((r) => r.name.endsWith("-node-ready") && r !== ready);
+                assert.ok(others.every((other) => !failover.dependencies.includes(other.urn)), `${purpose} waits for no other node`);
+            }
+        });
+
+        it("bring your own nodes: no EC2 instance, security group or command is created", async () => {
+            const config = withSetting(withSetting(stackConfig("dev"), "redis-ha:nodes", [], undefined), "redis-ha:cluster", [], undefined);
+            const run = await runWithConfig("dev", config);
+            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("command:")), []);
+            assert.strictEqual(ofType(run, FAILOVER).length, 3);
+            assert.deepStrictEqual(run.outputs.managedNodes, {});
+        });
+
+        it("fails before creating any node when the quota is exceeded, and not when the check is off", async () => {
+            const small = { ...DEFAULT_ACCOUNT, vcpuQuota: 40 };
+            await assert.rejects(runWithConfig("dev", stackConfig("dev"), [], small), (error: Error & { registered?: RecordedResource[] }) => {
+                assert.match(error.message, /42 exceeds the Standard On-Demand vCPU quota \(L-1216C47A\) of 40/);
+                // Only components (no cloud object) may have been registered.
+                assert.deepStrictEqual(error.registered?.filter((r) => r.custom).map((r) => r.type), []);
+                return true;
+            });
+            const off = withSetting(stackConfig("dev"), "redis-ha:cluster", ["vcpuQuotaPreflight"], false);
+            const run = await runWithConfig("dev", off, [], small);
+            assert.strictEqual(ofType(run, "aws:ec2/instance:Instance").length, 3);
+            assert.strictEqual(run.outputs.vcpuQuota, undefined);
+        });
     });
 
     it("creates nothing when the config is invalid", async () => {

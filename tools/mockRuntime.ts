@@ -30,6 +30,10 @@ export interface RecordedResource {
     dependencies: string[];
     /** Whether it is protected from deletion. */
     protect: boolean;
+    /** Input properties whose changes are ignored. */
+    ignoreChanges: string[];
+    /** Outputs the engine must treat as secret. */
+    additionalSecretOutputs: string[];
     /** False for component resources. */
     custom: boolean;
     /** Inputs with secrets masked and unknowns marked. */
@@ -55,6 +59,8 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getProtect(): boolean;
+    getIgnorechangesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
     getDependenciesList(): string[];
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
@@ -175,6 +181,8 @@ export async function recordResources<T>(options: MockRunOptions, body: () => Pr
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),
                     protect: req.getProtect(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     custom: req.getCustom(),
                     inputs,
                 });
@@ -183,7 +191,18 @@ export async function recordResources<T>(options: MockRunOptions, body: () => Pr
         });
     };
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    const result = await body();
+    let result: T;
+    try {
+        result = await body();
+    } catch (error) {
+        // Callers can still see what was registered before the failure. Registrations that wait on
+        // the failed value never finish, so the wait is bounded.
+        await Promise.race([waitForRPCs().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+        if (error !== null && typeof error === "object") {
+            Object.assign(error, { registered: resources });
+        }
+        throw error;
+    }
     await waitForRPCs();
     // Registration order depends on when outputs resolve; sorting keeps plans diffable.
     resources.sort((a, b) => a.urn.localeCompare(b.urn));

@@ -1,4 +1,5 @@
-// Mocha's spec reporter plus one closing line, `N passed, N failed`, the line CI reads.
+// Mocha's spec reporter plus one closing line, `N passed, N failed`, the line CI reads. It is
+// written when the process exits, after any exit-time notice another library prints.
 "use strict";
 const Mocha = require("mocha");
 const { EVENT_RUN_END } = Mocha.Runner.constants;
@@ -8,7 +9,8 @@ class SummaryReporter extends Mocha.reporters.Spec {
         super(runner, options);
         runner.once(EVENT_RUN_END, () => {
             const { passes, failures, pending } = runner.stats;
-            process.stdout.write(`${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ""}\n`);
+            const line = `${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ""}\n`;
+            process.once("exit", () => process.stdout.write(line));
         });
     }
 }

@@ -65,6 +65,29 @@ describe("tools: plan", () => {
             assert.ok(!stdout.includes(PASSWORD_PLACEHOLDER));
         });
 
+        it("shows the three dev nodes with their commands, and prod's instance types", () => {
+            const dev = plan("--stack", "dev");
+            assert.strictEqual(dev.code, 0, dev.stderr);
+            for (const [purpose, type] of [["auth", "t3.medium"], ["streams", "t3.small"], ["cache", "t3.small"]]) {
+                assert.match(dev.stdout, new RegExp(`aws:ec2/instance:Instance  ${purpose}-node-instance\\n\\s+type=${type.replace(".", "\\.")} `));
+                for (const step of ["prepare", "reset", "removal", "join-token", "join", "ready"]) {
+                    assert.match(dev.stdout, new RegExp(`command:remote:Command  ${purpose}-node-${step}\\n`));
+                }
+            }
+            assert.match(dev.stdout, /create=scripts\/join-node.sh \(API_SERVER_ENDPOINT='10.0.1.10:6443' NODE_NAME='k8s-redis-auth' NODE_LABELS='redis-cluster=auth'\) stdin=\[secret\]/);
+            assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n  vcpuQuota.runningVcpus = 36\n  vcpuQuota.quotaVcpus = 43/);
+            const prod = plan("--stack", "prod");
+            assert.strictEqual(prod.code, 0, prod.stderr);
+            assert.deepStrictEqual([...prod.stdout.matchAll(/aws:ec2\/instance:Instance  \w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]), ["t3.large", "t3.medium", "t3.medium"]);
+        });
+
+        it("fails the plan when the nodes exceed the vCPU quota, naming the numbers", () => {
+            const { code, stdout, stderr } = plan("--stack", "dev", "--vcpu-quota", "41");
+            assert.strictEqual(code, 1);
+            assert.strictEqual(stdout, "");
+            assert.match(stderr, /need 6 vCPUs and 36 On-Demand vCPUs are already running; 42 exceeds the Standard On-Demand vCPU quota \(L-1216C47A\) of 41/);
+        });
+
         it("fails on invalid config with every problem, naming each key, and plans nothing", () => {
             const dir = tempDir();
             const file = path.join(dir, "Pulumi.broken.yaml");

@@ -1,0 +1,193 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { scriptCommand, shellQuote } from "../../components/nodeScripts";
+import { amiArchitecture, joinParameters, nodeIngressRules, RedisNode, taintArgument, ubuntuImageNameFilter } from "../../components/redisNode";
+import { parseStackConfigOrThrow, StackConfig } from "../../config";
+import { commandOutputPlaceholder, RecordedResource, recordResources, SECRET_MASK } from "../../tools/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT } from "../../tools/simulatedAccount";
+import { stackConfig, withSetting } from "../support/stacks";
+
+const TAINT = { key: "dedicated", value: "redis-auth", effect: "NoSchedule" };
+
+function commandTexts(resource: RecordedResource): string {
+    return ["create", "update", "delete"].map((field) => String(resource.inputs[field] ?? "")).join("\n");
+}
+
+/** Every resource `urn` waits for, directly or through others. */
+function waitsFor(resources: RecordedResource[], urn: string): Set<string> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const visit = (current: string) => {
+        for (const dependency of byUrn.get(current)?.dependencies ?? []) {
+            if (!seen.has(dependency)) {
+                seen.add(dependency);
+                visit(dependency);
+            }
+        }
+    };
+    visit(urn);
+    return seen;
+}
+
+describe("components: RedisNode", () => {
+    const dev = parseStackConfigOrThrow(withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "taint"], TAINT));
+
+    describe("pure helpers", () => {
+        it("opens nothing to 0.0.0.0/0: kubelet from the control plane only, Calico between cluster nodes", () => {
+            const rules = nodeIngressRules(dev.cluster!);
+            assert.deepStrictEqual(
+                rules.map((r) => [r.protocol, r.fromPort, r.securityGroups, r.self]),
+                [
+                    ["tcp", 10250, ["sg-0c0e1a2b3c4d5e6f7"], false],
+                    ["tcp", 179, ["sg-0c0e1a2b3c4d5e6f7", "sg-0a1b2c3d4e5f60718"], true],
+                    ["4", 0, ["sg-0c0e1a2b3c4d5e6f7", "sg-0a1b2c3d4e5f60718"], true],
+                ],
+            );
+            assert.ok(!JSON.stringify(rules).includes("0.0.0.0/0"));
+        });
+
+        it("picks arm64 images for Graviton types and amd64 otherwise", () => {
+            assert.strictEqual(amiArchitecture("t3.medium"), "amd64");
+            assert.strictEqual(amiArchitecture("t4g.medium"), "arm64");
+            assert.strictEqual(amiArchitecture("c6gn.large"), "arm64");
+            assert.strictEqual(amiArchitecture("g5.xlarge"), "amd64");
+            assert.strictEqual(ubuntuImageNameFilter("amd64"), "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*");
+        });
+
+        it("spells taints as kubectl takes them", () => {
+            assert.strictEqual(taintArgument({ key: "dedicated", value: "redis", effect: "NoSchedule" }), "dedicated=redis:NoSchedule");
+            assert.strictEqual(taintArgument({ key: "dedicated", value: "", effect: "NoExecute" }), "dedicated:NoExecute");
+        });
+
+        it("gives the join script endpoint, name, label and taint, and no token", () => {
+            const parameters = joinParameters(dev.cluster!, "k8s-redis-auth", "redis-cluster=auth", dev.instances[0].taint);
+            assert.deepStrictEqual(parameters, {
+                API_SERVER_ENDPOINT: "10.0.1.10:6443",
+                NODE_NAME: "k8s-redis-auth",
+                NODE_LABELS: "redis-cluster=auth",
+                NODE_TAINT_KEY: "dedicated",
+                NODE_TAINT_VALUE: "redis-auth",
+                NODE_TAINT_EFFECT: "NoSchedule",
+            });
+        });
+
+        it("quotes parameters for the shell and refuses names that are not variables", () => {
+            assert.strictEqual(shellQuote("it's"), `'it'\\''s'`);
+            assert.match(scriptCommand("reset-node.sh", { NODE_NAME: "a b" }), /^# redis-ha: scripts\/reset-node.sh\n.*\nsudo env NODE_NAME='a b' bash "\$script"$/s);
+            assert.throws(() => scriptCommand("reset-node.sh", { "BAD;rm": "x" }), /not an environment variable name/);
+        });
+    });
+
+    describe("under the mock runtime", () => {
+        let resources: RecordedResource[];
+        let byName: Map<string, RecordedResource>;
+
+        async function build(config: StackConfig, sshPrivateKey?: string) {
+            const node = config.nodes.find((n) => n.purpose === "auth")!;
+            const instance = config.instances.find((i) => i.purpose === "auth")!;
+            const run = await recordResources({ stack: "dev", invoke: (token, inputs) => answerInvoke(DEFAULT_ACCOUNT, token, inputs) }, () => {
+                return new RedisNode("auth-node", {
+                    node,
+                    cluster: config.cluster!,
+                    placementLabel: config.placementLabel,
+                    taint: instance.taint,
+                    stack: "dev",
+                    sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey),
+                });
+            });
+            return run.resources;
+        }
+
+        before(async () => {
+            resources = await build(dev, "-----BEGIN OPENSSH PRIVATE KEY-----TESTKEY");
+            byName = new Map(resources.map((r) => [r.name, r]));
+        });
+
+        it("creates the instance with IMDSv2 (hop limit 2), an encrypted gp3 root, standard credits and findable tags", () => {
+            const instance = byName.get("auth-node-instance")!;
+            assert.strictEqual(instance.type, "aws:ec2/instance:Instance");
+            assert.deepStrictEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+            assert.deepStrictEqual(instance.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 30, encrypted: true, deleteOnTermination: true });
+            assert.deepStrictEqual(instance.inputs.creditSpecification, { cpuCredits: "standard" });
+            assert.strictEqual(instance.inputs.instanceType, "t3.medium");
+            assert.strictEqual(instance.inputs.subnetId, "subnet-0aa1b2c3d4e5f6071");
+            assert.deepStrictEqual(instance.inputs.tags, { Name: "k8s-redis-auth", stack: "dev", purpose: "auth", "managed-by": "redis-ha" });
+            assert.deepStrictEqual(instance.ignoreChanges, ["ami"], "a newly published image must not replace the node");
+        });
+
+        it("attaches the cluster's groups plus its own, and its own opens nothing to 0.0.0.0/0", () => {
+            const instance = byName.get("auth-node-instance")!;
+            const groups = instance.inputs.vpcSecurityGroupIds as string[];
+            assert.strictEqual(groups[0], "sg-0a1b2c3d4e5f60718");
+            assert.strictEqual(groups.length, 2);
+            const sg = byName.get("auth-node-sg")!;
+            assert.ok(!JSON.stringify(sg.inputs.ingress).includes("0.0.0.0/0"));
+            assert.strictEqual(sg.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
+        });
+
+        it("a pinned AMI is used as given, and a change of it replaces the node", async () => {
+            const pinned = parseStackConfigOrThrow(withSetting(stackConfig("dev"), "redis-ha:cluster", ["amiId"], "ami-0123456789abcdef0"));
+            const instance = (await build(pinned)).find((r) => r.name === "auth-node-instance")!;
+            assert.strictEqual(instance.inputs.ami, "ami-0123456789abcdef0");
+            assert.deepStrictEqual(instance.ignoreChanges, []);
+        });
+
+        it("orders the commands: prepare, reset hook, removal hook, token, join, ready", () => {
+            const order = ["prepare", "reset", "removal", "join-token", "join", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
+            for (let later = 1; later < order.length; later++) {
+                const before = order[later - 1];
+                assert.ok(waitsFor(resources, order[later].urn).has(before.urn), `${order[later].name} waits for ${before.name}`);
+            }
+            assert.ok(byName.get("auth-node-join")!.dependencies.includes(byName.get("auth-node-prepare")!.urn), "join directly after prepare");
+        });
+
+        it("removes the node from the control plane on delete, then resets it", () => {
+            const removal = byName.get("auth-node-removal")!;
+            assert.match(String(removal.inputs.delete), /^# redis-ha: scripts\/remove-node.sh/);
+            assert.match(String(removal.inputs.delete), /NODE_NAME='k8s-redis-auth'/);
+            assert.match(String(removal.inputs.delete), /DRAIN_TIMEOUT_SECONDS='120'/);
+            const reset = byName.get("auth-node-reset")!;
+            assert.match(String(reset.inputs.delete), /^# redis-ha: scripts\/reset-node.sh/);
+            assert.ok(removal.dependencies.includes(reset.urn), "removal is deleted before the reset");
+        });
+
+        it("keeps the join token out of every command text and log", () => {
+            const token = byName.get("auth-node-join-token")!;
+            assert.strictEqual(token.inputs.logging, "none");
+            assert.ok(["stdout", "stderr"].every((output) => token.additionalSecretOutputs.includes(output)), String(token.additionalSecretOutputs));
+            const placeholder = commandOutputPlaceholder("auth-node-join-token");
+            for (const resource of resources.filter((r) => r.type === "command:remote:Command")) {
+                assert.ok(!commandTexts(resource).includes(placeholder), `${resource.name} command text holds the token`);
+                assert.ok(!JSON.stringify(resource.inputs).includes(placeholder), `${resource.name} inputs hold the token`);
+            }
+            assert.strictEqual(byName.get("auth-node-join")!.inputs.stdin, SECRET_MASK);
+        });
+
+        it("joins with label redis-cluster=auth and the instance's taint, then reconciles both", () => {
+            const join = String(byName.get("auth-node-join")!.inputs.create);
+            assert.match(join, /NODE_LABELS='redis-cluster=auth'/);
+            assert.match(join, /NODE_TAINT_KEY='dedicated' NODE_TAINT_VALUE='redis-auth' NODE_TAINT_EFFECT='NoSchedule'/);
+            const ready = String(byName.get("auth-node-ready")!.inputs.create);
+            assert.match(ready, /NODE_LABEL='redis-cluster=auth' NODE_TAINT='dedicated=redis-auth:NoSchedule' READY_TIMEOUT_SECONDS='300'/);
+        });
+
+        it("pins the cluster's Kubernetes version and pause image in the prepare step", () => {
+            assert.match(String(byName.get("auth-node-prepare")!.inputs.create), /KUBERNETES_VERSION='1.28.4' PAUSE_IMAGE='registry.k8s.io\/pause:3.9'/);
+        });
+
+        it("keeps the SSH key secret: every connection is masked", () => {
+            for (const resource of resources.filter((r) => r.type === "command:remote:Command")) {
+                assert.strictEqual(resource.inputs.connection, SECRET_MASK, resource.name);
+            }
+            assert.ok(!JSON.stringify(resources).includes("TESTKEY"));
+        });
+
+        it("parents every child to the component", () => {
+            const component = byName.get("auth-node")!;
+            assert.strictEqual(component.type, "redis-ha:aws:RedisNode");
+            for (const resource of resources.filter((r) => r !== component && r.name.startsWith("auth-node-"))) {
+                assert.strictEqual(resource.parent, component.urn, resource.name);
+            }
+        });
+    });
+});

@@ -1,0 +1,74 @@
+import * as assert from "assert";
+import { CLUSTER_DEFAULTS, parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { stackConfig, withSetting } from "../support/stacks";
+
+const CLUSTER = "redis-ha:cluster";
+const NODES = "redis-ha:nodes";
+
+function issueAt(config: Record<string, string>, key: string): string {
+    const issue = parseStackConfig(config).issues.find((i) => i.key === key);
+    assert.ok(issue, `expected an issue at ${key}, got ${JSON.stringify(parseStackConfig(config).issues)}`);
+    return issue.message;
+}
+
+describe("config: cluster and nodes", () => {
+    const dev = stackConfig("dev");
+
+    it("dev declares the seed's three nodes with their types", () => {
+        const config = parseStackConfigOrThrow(dev);
+        assert.deepStrictEqual(config.nodes.map((n) => `${n.purpose}:${n.instanceType}`), ["auth:t3.medium", "streams:t3.small", "cache:t3.small"]);
+        assert.strictEqual(config.cluster?.kubernetesVersion, "1.28.4");
+        assert.strictEqual(config.cluster?.controlPlaneHost, "10.0.1.10", "defaults to the endpoint's host");
+        assert.strictEqual(config.cluster?.nodeNamePrefix, CLUSTER_DEFAULTS.nodeNamePrefix);
+    });
+
+    it("prod declares its own instance types", () => {
+        const config = parseStackConfigOrThrow(stackConfig("prod"));
+        assert.deepStrictEqual(config.nodes.map((n) => n.instanceType), ["t3.large", "t3.medium", "t3.medium"]);
+    });
+
+    it("bring your own nodes: no nodes, no cluster needed", () => {
+        const config = parseStackConfigOrThrow(withSetting(withSetting(dev, NODES, [], undefined), CLUSTER, [], undefined));
+        assert.deepStrictEqual(config.nodes, []);
+        assert.strictEqual(config.cluster, undefined);
+    });
+
+    it("nodes need the cluster they join", () => {
+        assert.match(issueAt(withSetting(dev, CLUSTER, [], undefined), CLUSTER), /required when nodes are declared/);
+    });
+
+    it("a node must serve a declared instance", () => {
+        const config = withSetting(dev, NODES, ["sessions"], { instanceType: "t3.small", subnetId: "subnet-0abc" });
+        assert.match(issueAt(config, `${NODES}.sessions`), /names no instance; defined: auth, streams, cache/);
+    });
+
+    it("rejects malformed AWS ids and instance types", () => {
+        assert.match(issueAt(withSetting(dev, NODES, ["auth", "subnetId"], "subnet_a"), `${NODES}.auth.subnetId`), /subnet id/);
+        assert.match(issueAt(withSetting(dev, NODES, ["auth", "instanceType"], "medium"), `${NODES}.auth.instanceType`), /instance type/);
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["vpcId"], "my-vpc"), `${CLUSTER}.vpcId`), /VPC id/);
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["securityGroupIds"], ["sg-1", "default"]), `${CLUSTER}.securityGroupIds[1]`), /security group id/);
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["amiId"], "ubuntu"), `${CLUSTER}.amiId`), /AMI id/);
+    });
+
+    it("requires the endpoint, control-plane group and VPC", () => {
+        for (const field of ["controlPlaneEndpoint", "controlPlaneSecurityGroupId", "vpcId"]) {
+            assert.match(issueAt(withSetting(dev, CLUSTER, [field], undefined), `${CLUSTER}.${field}`), /required when nodes are managed/);
+        }
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["controlPlaneEndpoint"], "10.0.1.10"), `${CLUSTER}.controlPlaneEndpoint`), /host:port/);
+    });
+
+    it("accepts pinned host keys and a bastion, rejects a malformed key", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv9vJm1K2tb0tqZ+9mXWbqjJXnXh3rj0m5pX3c6pL0y";
+        let config = withSetting(dev, CLUSTER, ["controlPlaneHostKey"], key);
+        config = withSetting(config, CLUSTER, ["bastion"], { host: "bastion.example.com", hostKey: key });
+        const cluster = parseStackConfigOrThrow(config).cluster!;
+        assert.strictEqual(cluster.controlPlaneHostKey, key);
+        assert.deepStrictEqual(cluster.bastion, { host: "bastion.example.com", user: "ubuntu", port: 22, hostKey: key });
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["controlPlaneHostKey"], "AAAA"), `${CLUSTER}.controlPlaneHostKey`), /SSH public host key/);
+    });
+
+    it("rejects a Kubernetes version YAML read as a number", () => {
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], 1.28), `${CLUSTER}.kubernetesVersion`), /non-empty string/);
+        assert.match(issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], "1.28"), `${CLUSTER}.kubernetesVersion`), /exact Kubernetes version/);
+    });
+});
