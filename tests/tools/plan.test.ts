@@ -88,6 +88,15 @@ describe("tools: plan", () => {
             assert.match(stderr, /need 6 vCPUs and 36 On-Demand vCPUs are already running; 42 exceeds the Standard On-Demand vCPU quota \(L-1216C47A\) of 41/);
         });
 
+        it("fails the plan for a stack whose nodes are too big for the default quota", () => {
+            const dir = tempDir();
+            const file = path.join(dir, "Pulumi.big.yaml");
+            fs.writeFileSync(file, fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(/instanceType: t3\.(medium|small)/g, "instanceType: t3.2xlarge"));
+            const { code, stderr } = plan("--stack", "big", "--config-file", file);
+            assert.strictEqual(code, 1);
+            assert.match(stderr, /need 24 vCPUs and 36 On-Demand vCPUs are already running; 60 exceeds .* of 43/);
+        });
+
         it("fails on invalid config with every problem, naming each key, and plans nothing", () => {
             const dir = tempDir();
             const file = path.join(dir, "Pulumi.broken.yaml");
