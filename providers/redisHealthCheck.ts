@@ -1,0 +1,197 @@
+// A dynamic provider that makes `pulumi up` prove what it deployed: after a RedisFailover is
+// applied, it polls the group until every check holds or the timeout passes, and fails the update
+// naming each difference. Only runs on `up` (never on preview). Its outputs hold no secret.
+
+import * as pulumi from "@pulumi/pulumi";
+import { CheckResult, describeFailures, Endpoint, Expectations, HealthReport, waitUntilHealthy } from "./checks";
+import { openKubeTarget, OpenTarget } from "./kubeTransport";
+
+/** Where the group is reached from the machine running `pulumi up`. */
+export interface HealthCheckReach {
+    /** Direct sentinel addresses (`host:port`), for runners inside the cluster network. */
+    sentinels?: string[];
+    /** Through the Kubernetes API (port-forward), for runners outside it. */
+    kubernetes?: {
+        /** Namespace of the RedisFailover. */
+        namespace: string;
+        /** Name of the RedisFailover. */
+        name: string;
+        /** Kubeconfig text; the default kubeconfig when absent. */
+        kubeconfig?: string;
+    };
+}
+
+/** The provider's inputs, resolved. */
+export interface HealthCheckInputs extends HealthCheckReach {
+    /** Sentinel master name. */
+    masterName: string;
+    /** Expected `maxmemory-policy`. */
+    expectPolicy: string;
+    /** Expected `maxmemory` in bytes. */
+    expectMaxmemoryBytes?: number;
+    /** Expected number of redis servers. */
+    expectRedis: number;
+    /** Expected number of sentinels. */
+    expectSentinels: number;
+    /** Redis password. */
+    password?: string;
+    /** How long to wait for the group to become healthy. */
+    timeoutSeconds: number;
+}
+
+/** What is recorded in state: the expectations and the last report, no secret. */
+export interface HealthCheckOutputs {
+    /** What was checked for. */
+    expected: Expectations;
+    /** How the group was reached (`kubernetes redis/auth-redis` or the sentinel list). */
+    reachedVia: string;
+    /** The master the sentinels agreed on. */
+    master: string;
+    /** Every check of the passing round. */
+    checks: CheckResult[];
+    /** When it passed (ISO time). */
+    checkedAt: string;
+    /** How many rounds it took. */
+    rounds: number;
+}
+
+/** The expectations, from the inputs. */
+export function expectationsOf(inputs: HealthCheckInputs): Expectations {
+    return {
+        masterName: inputs.masterName,
+        maxmemoryPolicy: inputs.expectPolicy,
+        ...(inputs.expectMaxmemoryBytes === undefined ? {} : { maxmemoryBytes: inputs.expectMaxmemoryBytes }),
+        redisCount: inputs.expectRedis,
+        sentinelCount: inputs.expectSentinels,
+    };
+}
+
+function reachOf(inputs: HealthCheckReach): string {
+    return inputs.kubernetes ? `kubernetes ${inputs.kubernetes.namespace}/${inputs.kubernetes.name}` : `sentinels ${(inputs.sentinels ?? []).join(",")}`;
+}
+
+/** Parses `host:port`. */
+export function parseEndpoint(text: string): Endpoint {
+    const at = text.lastIndexOf(":");
+    const port = Number(text.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw new Error(`"${text}" is not host:port`);
+    }
+    return { host: text.slice(0, at), port };
+}
+
+async function open(inputs: HealthCheckInputs): Promise<OpenTarget> {
+    if (inputs.kubernetes) {
+        return openKubeTarget({ ...inputs.kubernetes, password: inputs.password });
+    }
+    if (!inputs.sentinels?.length) {
+        throw new Error("a health check needs sentinel addresses or a Kubernetes RedisFailover to reach");
+    }
+    return { target: { sentinels: inputs.sentinels.map(parseEndpoint), password: inputs.password }, close: async () => undefined };
+}
+
+/**
+ * Polls until healthy, logging progress; throws naming every failing check when the timeout
+ * passes. Returns the outputs to record.
+ */
+export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: string) => void = console.log): Promise<HealthCheckOutputs> {
+    const expected = expectationsOf(inputs);
+    const reachedVia = reachOf(inputs);
+    const opened = await open(inputs);
+    let rounds = 0;
+    let report: HealthReport;
+    try {
+        report = await waitUntilHealthy(opened.target, expected, {
+            timeoutMs: inputs.timeoutSeconds * 1000,
+            intervalMs: 2000,
+            onProgress: (round, elapsedMs) => {
+                rounds++;
+                log(`redis-ha health (${reachedVia}): not healthy after ${Math.round(elapsedMs / 1000)}s of ${inputs.timeoutSeconds}s: ${describeFailures(round).join("; ")}`);
+            },
+        });
+    } finally {
+        await opened.close();
+    }
+    if (!report.healthy) {
+        throw new Error(`Redis group (${reachedVia}) is not what was asked for after ${inputs.timeoutSeconds}s:\n  - ${describeFailures(report).join("\n  - ")}`);
+    }
+    return { expected, reachedVia, master: report.master ?? "", checks: report.checks, checkedAt: new Date().toISOString(), rounds: rounds + 1 };
+}
+
+/** Inputs whose change re-runs the check. */
+const WATCHED = ["masterName", "expectPolicy", "expectMaxmemoryBytes", "expectRedis", "expectSentinels"] as const;
+
+/** The dynamic provider. Serialized by Pulumi: it only refers to module functions, no live client. */
+export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: HealthCheckInputs) {
+        const outs = await runHealthCheck(inputs);
+        return { id: `${reachOf(inputs)}#${outs.expected.masterName}`, outs: { ...outs, ...watchedOf(inputs) } };
+    },
+    async diff(_id: string, olds: Record<string, unknown>, news: HealthCheckInputs) {
+        const changed = WATCHED.filter((key) => olds[key] !== news[key]);
+        const reachChanged = olds.reachedVia !== reachOf(news);
+        return { changes: changed.length > 0 || reachChanged, replaces: [], deleteBeforeReplace: false };
+    },
+    async update(_id: string, _olds: Record<string, unknown>, news: HealthCheckInputs) {
+        const outs = await runHealthCheck(news);
+        return { outs: { ...outs, ...watchedOf(news) } };
+    },
+};
+
+/** The watched inputs, recorded so `diff` can compare them (none is secret). */
+function watchedOf(inputs: HealthCheckInputs): Record<string, unknown> {
+    return Object.fromEntries(WATCHED.map((key) => [key, inputs[key]]));
+}
+
+/** Arguments of a `RedisHealthCheck`. */
+export interface RedisHealthCheckArgs {
+    /** Direct sentinel addresses (`host:port`). */
+    sentinels?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The RedisFailover to reach through the Kubernetes API. */
+    kubernetes?: pulumi.Input<{ namespace: pulumi.Input<string>; name: pulumi.Input<string>; kubeconfig?: pulumi.Input<string> }>;
+    /** Sentinel master name. */
+    masterName: pulumi.Input<string>;
+    /** Expected `maxmemory-policy` on every redis. */
+    expectPolicy: pulumi.Input<string>;
+    /** Expected `maxmemory` in bytes on every redis. */
+    expectMaxmemoryBytes?: pulumi.Input<number>;
+    /** Expected number of redis servers. */
+    expectRedis: pulumi.Input<number>;
+    /** Expected number of sentinels. */
+    expectSentinels: pulumi.Input<number>;
+    /** Redis password; kept secret in state and never in outputs. */
+    password?: pulumi.Input<string>;
+    /** How long to wait for health (default 300 s). */
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Post-deploy proof that a Redis group runs as configured. */
+export class RedisHealthCheck extends pulumi.dynamic.Resource {
+    /** The master the sentinels agreed on. */
+    declare readonly master: pulumi.Output<string>;
+    /** Every check of the passing round. */
+    declare readonly checks: pulumi.Output<CheckResult[]>;
+    /** When the check passed. */
+    declare readonly checkedAt: pulumi.Output<string>;
+    /** How the group was reached. */
+    declare readonly reachedVia: pulumi.Output<string>;
+
+    constructor(name: string, args: RedisHealthCheckArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            healthCheckProvider,
+            name,
+            {
+                ...args,
+                password: args.password === undefined ? undefined : pulumi.secret(args.password),
+                timeoutSeconds: args.timeoutSeconds ?? 300,
+                master: undefined,
+                checks: undefined,
+                checkedAt: undefined,
+                reachedVia: undefined,
+                expected: undefined,
+                rounds: undefined,
+            },
+            opts,
+        );
+    }
+}

@@ -1,0 +1,118 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import IORedis from "ioredis";
+import { HealthCheckInputs, healthCheckProvider, parseEndpoint, RedisHealthCheck } from "../../providers/redisHealthCheck";
+import { recordResources, SECRET_MASK } from "../../tools/mockRuntime";
+import { LabGroup, startGroup, stopGroup } from "../../tools/redisLab";
+import { PROJECT_DIR } from "../support/stacks";
+
+describe("providers: RedisHealthCheck (dynamic provider)", function () {
+    this.timeout(60_000);
+    let root: string;
+    let group: LabGroup;
+    let inputs: HealthCheckInputs;
+
+    before(async () => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-provider-"));
+        group = await startGroup(
+            {
+                name: "cache",
+                redisCount: 3,
+                sentinelCount: 3,
+                password: "provider-secret-pw",
+                maxmemory: "512mb",
+                maxmemoryPolicy: "allkeys-lru",
+                appendonly: false,
+                downAfterMilliseconds: 1000,
+                failoverTimeout: 3000,
+                masterName: "mymaster",
+            },
+            root,
+        );
+        inputs = {
+            sentinels: group.sentinels.map((s) => `127.0.0.1:${s.port}`),
+            masterName: "mymaster",
+            expectPolicy: "allkeys-lru",
+            expectMaxmemoryBytes: 512 * 1024 * 1024,
+            expectRedis: 3,
+            expectSentinels: 3,
+            password: "provider-secret-pw",
+            timeoutSeconds: 5,
+        };
+    });
+    after(() => {
+        stopGroup(group);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    /** Serializes the provider as Pulumi does, then runs `method` in a plain node process (no ts-node). */
+    async function inSerializedProvider(method: "create" | "update", args: HealthCheckInputs) {
+        const serialized = await pulumi.runtime.serializeFunction(() => healthCheckProvider, { allowSecrets: false });
+        assert.ok(!serialized.text.includes("provider-secret-pw"), "no secret captured in the serialized provider");
+        const file = path.join(root, `provider-${method}.js`);
+        fs.writeFileSync(file, serialized.text);
+        const call = method === "create" ? "p.create(inputs)" : "p.update('id', {}, inputs)";
+        const script = `const p = require(${JSON.stringify(file)}).${serialized.exportName}(); const inputs = ${JSON.stringify(args)};
+            ${call}.then((r) => { console.log(JSON.stringify(r)); }, (e) => { console.error(e.message); process.exit(1); });`;
+        const result = spawnSync(process.execPath, ["-e", script], {
+            encoding: "utf8",
+            timeout: 30_000,
+            env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" },
+        });
+        return result;
+    }
+
+    it("survives Pulumi's function serialization and checks a real group from a fresh process", async () => {
+        const result = await inSerializedProvider("create", inputs);
+        assert.strictEqual(result.status, 0, result.stderr);
+        const { id, outs } = JSON.parse(result.stdout.trim().split("\n").pop()!);
+        assert.match(id, /^sentinels 127\.0\.0\.1:\d+/);
+        assert.strictEqual(outs.master, `127.0.0.1:${group.redis[0].port}`);
+        assert.strictEqual(outs.checks.length, 13);
+        assert.ok(outs.checks.every((c: { ok: boolean }) => c.ok));
+        assert.strictEqual(outs.expectPolicy, "allkeys-lru");
+        assert.ok(!result.stdout.includes("provider-secret-pw"), "outputs hold no password");
+    });
+
+    it("fails the update, naming what differs, when the group is not what was asked for", async () => {
+        const replica = new IORedis({ host: "127.0.0.1", port: group.redis[1].port, password: "provider-secret-pw", lazyConnect: true });
+        await replica.connect();
+        await replica.config("SET", "maxmemory-policy", "noeviction");
+        try {
+            const started = Date.now();
+            const result = await inSerializedProvider("update", { ...inputs, timeoutSeconds: 2 });
+            assert.strictEqual(result.status, 1);
+            assert.match(result.stderr, new RegExp(`is not what was asked for after 2s:\\n  - maxmemory-policy: expected allkeys-lru; 127.0.0.1:${group.redis[1].port} has noeviction`));
+            assert.match(result.stdout, /not healthy after \d+s of 2s: maxmemory-policy/, "progress is logged while waiting");
+            assert.ok(Date.now() - started < 15_000);
+        } finally {
+            await replica.config("SET", "maxmemory-policy", "allkeys-lru");
+            replica.disconnect();
+        }
+    });
+
+    it("re-runs when an expectation changes, not otherwise", async () => {
+        const olds = { ...inputs, reachedVia: `sentinels ${inputs.sentinels!.join(",")}` };
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, inputs)).changes, false);
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectPolicy: "noeviction" })).changes, true);
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectRedis: 1 })).changes, true);
+        assert.deepStrictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectRedis: 1 })).replaces, []);
+    });
+
+    it("parses sentinel addresses", () => {
+        assert.deepStrictEqual(parseEndpoint("rfs-auth-redis.redis.svc.cluster.local:26379"), { host: "rfs-auth-redis.redis.svc.cluster.local", port: 26379 });
+        assert.throws(() => parseEndpoint("no-port"), /not host:port/);
+    });
+
+    it("keeps the password secret in its inputs", async () => {
+        const { resources } = await recordResources({ stack: "test" }, () => new RedisHealthCheck("auth-redis-health", { ...inputs, password: "provider-secret-pw" }));
+        const check = resources.find((r) => r.name === "auth-redis-health")!;
+        assert.strictEqual(check.type, "pulumi-nodejs:dynamic:Resource");
+        assert.strictEqual(check.inputs.password, SECRET_MASK);
+        assert.ok(!JSON.stringify(check.inputs).includes("provider-secret-pw"));
+    });
+});
