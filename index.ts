@@ -66,6 +66,8 @@ const failovers = new Map(
                 namespace,
                 protect: stack.protectData && holdsData(instance),
                 dependsOn: [operator.crd, operator.release, ...(nodes.has(instance.purpose) ? [nodes.get(instance.purpose)!.ready] : [])],
+                verify: stack.verify,
+                kubeconfig,
             },
             { providers: [provider] },
         ),

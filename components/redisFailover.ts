@@ -4,7 +4,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration } from "../config/types";
+import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
+import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
 /** API version and kind of the operator's custom resource. */
 export const REDIS_FAILOVER_API_VERSION = "databases.spotahome.com/v1";
@@ -164,6 +165,10 @@ export interface RedisFailoverArgs {
      * cluster never answers `no matches for kind "RedisFailover"`; also the node, when managed.
      */
     dependsOn: pulumi.Resource[];
+    /** The post-deploy health check; none when disabled. */
+    verify?: VerifyConfig;
+    /** Kubeconfig for the health check's port-forwards (secret); the default kubeconfig when absent. */
+    kubeconfig?: pulumi.Output<string>;
 }
 
 /** A RedisFailover with its password Secret; exposes the endpoints applications use. */
@@ -176,6 +181,8 @@ export class RedisFailover extends pulumi.ComponentResource {
     readonly resource: k8s.apiextensions.CustomResource;
     /** Name of the Secret holding the password under key `password`. */
     readonly authSecretName: string;
+    /** Proof after each `up` that the group runs as configured; absent when disabled. */
+    readonly healthCheck?: RedisHealthCheck;
 
     constructor(name: string, args: RedisFailoverArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:k8s:RedisFailover", name, {}, opts);
@@ -203,7 +210,28 @@ export class RedisFailover extends pulumi.ComponentResource {
         this.endpoints = failoverEndpoints(instance.name, render.namespace);
         this.authSecretName = authSecretName(instance.name);
 
-        this.registerOutputs({ endpoints: this.endpoints, password: this.password });
+        if (args.verify?.enabled) {
+            const reach =
+                args.verify.transport === "direct"
+                    ? { sentinels: [this.endpoints.sentinel] }
+                    : { kubernetes: pulumi.secret({ namespace: render.namespace, name: instance.name, kubeconfig: args.kubeconfig }) };
+            this.healthCheck = new RedisHealthCheck(
+                `${name}-health`,
+                {
+                    ...reach,
+                    masterName: this.endpoints.masterName,
+                    expectPolicy: instance.redis.maxmemoryPolicy,
+                    expectMaxmemoryBytes: instance.redis.maxmemoryBytes,
+                    expectRedis: instance.redis.replicas,
+                    expectSentinels: instance.sentinel.replicas,
+                    password: this.password,
+                    timeoutSeconds: args.verify.timeoutSeconds,
+                },
+                { parent: this, dependsOn: [this.resource] },
+            );
+        }
+
+        this.registerOutputs({ endpoints: this.endpoints, password: this.password, healthyMaster: this.healthCheck?.master });
     }
 
     /** The application URL for one logical database; secret, since it carries the password. */

@@ -7,6 +7,7 @@ import {
     BastionConfig,
     ClusterConfig,
     NodeConfig,
+    VerifyConfig,
     ContainerResources,
     InstanceConfig,
     MAXMEMORY_POLICIES,
@@ -39,6 +40,7 @@ const TOP_LEVEL_KEYS = {
     cluster: "json",
     nodes: "json",
     sshPrivateKey: "text",
+    verify: "json",
 } as const;
 
 /** The share of the redis container's memory limit that `maxmemory` may use; fork and buffers need the rest. */
@@ -533,6 +535,24 @@ function parseNodes(c: Checker, key: string, value: unknown, purposes: Set<strin
     return nodes;
 }
 
+function parseVerify(c: Checker, key: string, value: unknown): VerifyConfig | undefined {
+    const defaults: VerifyConfig = { enabled: true, transport: "kubernetes", timeoutSeconds: 300 };
+    if (value === undefined) {
+        return defaults;
+    }
+    const raw = c.object(key, value, ["enabled", "transport", "timeoutSeconds"]);
+    if (!raw) {
+        return undefined;
+    }
+    const enabled = withDefault(raw.enabled, defaults.enabled, (v) => c.boolean(`${key}.enabled`, v));
+    const transport = withDefault(raw.transport, defaults.transport, (v) => c.oneOf(`${key}.transport`, v, ["kubernetes", "direct"] as const));
+    const timeoutSeconds = withDefault(raw.timeoutSeconds, defaults.timeoutSeconds, (v) => c.integer(`${key}.timeoutSeconds`, v, 5, 3600));
+    if (enabled === undefined || transport === undefined || timeoutSeconds === undefined) {
+        return undefined;
+    }
+    return { enabled, transport, timeoutSeconds };
+}
+
 /**
  * Parses Pulumi's config map (keys `redis-ha:<name>`, values as Pulumi stores them) into a
  * `StackConfig`, or returns every issue found.
@@ -587,12 +607,13 @@ export function parseStackConfig(raw: Record<string, string>): { config?: StackC
             : parseCluster(c, k("cluster"), top.cluster)
         : undefined;
     const nodes = parseNodes(c, k("nodes"), top.nodes, purposes, cluster?.nodeNamePrefix ?? CLUSTER_DEFAULTS.nodeNamePrefix);
+    const verify = parseVerify(c, k("verify"), top.verify);
 
-    if (c.issues.length > 0 || namespace === undefined || placementLabel === undefined || exporterImage === undefined || operator === undefined) {
+    if (c.issues.length > 0 || namespace === undefined || placementLabel === undefined || exporterImage === undefined || operator === undefined || verify === undefined) {
         return { issues: c.issues };
     }
     return {
-        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv, nodes, ...(cluster ? { cluster } : {}) },
+        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv, nodes, verify, ...(cluster ? { cluster } : {}) },
         issues: [],
     };
 }

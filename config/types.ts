@@ -225,6 +225,16 @@ export interface NodeConfig {
     rootVolumeGiB: number;
 }
 
+/** The post-deploy health check of every instance. */
+export interface VerifyConfig {
+    /** Run the check on every `pulumi up`. */
+    enabled: boolean;
+    /** `kubernetes`: through the API server (port-forward); `direct`: service and pod addresses, for runners inside the cluster network. */
+    transport: "kubernetes" | "direct";
+    /** How long `up` waits for each instance to be healthy. */
+    timeoutSeconds: number;
+}
+
 /** A stack's validated configuration. */
 export interface StackConfig {
     /** The stack promises high availability: every instance has at least 3 sentinels and 3 redis. */
@@ -247,4 +257,6 @@ export interface StackConfig {
     cluster?: ClusterConfig;
     /** Managed nodes, one per purpose listed; empty when Redis runs on existing, labelled nodes. */
     nodes: NodeConfig[];
+    /** Post-deploy health checks. */
+    verify: VerifyConfig;
 }

@@ -86,6 +86,16 @@ export interface HealthReport {
 const DEFAULT_PROBE_TIMEOUT_MS = 1000;
 const DEFAULT_MAX_LAG_SECONDS = 5;
 
+/** Parses `host:port`. */
+export function parseEndpoint(text: string): Endpoint {
+    const at = text.lastIndexOf(":");
+    const port = Number(text.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw new Error(`"${text}" is not host:port`);
+    }
+    return { host: text.slice(0, at), port };
+}
+
 function label(endpoint: Endpoint): string {
     return `${endpoint.host}:${endpoint.port}`;
 }

@@ -3,7 +3,7 @@
 // naming each difference. Only runs on `up` (never on preview). Its outputs hold no secret.
 
 import * as pulumi from "@pulumi/pulumi";
-import { CheckResult, describeFailures, Endpoint, Expectations, HealthReport, waitUntilHealthy } from "./checks";
+import { CheckResult, describeFailures, Expectations, HealthReport, parseEndpoint, waitUntilHealthy } from "./checks";
 import { openKubeTarget, OpenTarget } from "./kubeTransport";
 
 /** Where the group is reached from the machine running `pulumi up`. */
@@ -68,16 +68,6 @@ export function expectationsOf(inputs: HealthCheckInputs): Expectations {
 
 function reachOf(inputs: HealthCheckReach): string {
     return inputs.kubernetes ? `kubernetes ${inputs.kubernetes.namespace}/${inputs.kubernetes.name}` : `sentinels ${(inputs.sentinels ?? []).join(",")}`;
-}
-
-/** Parses `host:port`. */
-export function parseEndpoint(text: string): Endpoint {
-    const at = text.lastIndexOf(":");
-    const port = Number(text.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new Error(`"${text}" is not host:port`);
-    }
-    return { host: text.slice(0, at), port };
 }
 
 async function open(inputs: HealthCheckInputs): Promise<OpenTarget> {

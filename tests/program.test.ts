@@ -102,6 +102,32 @@ describe("program (index.ts)", () => {
         assert.ok(!JSON.stringify(planDocument("dev", run)).includes("TOPSECRETKEY"));
     });
 
+    describe("post-deploy health checks", () => {
+        it("one per instance, after its RedisFailover, expecting what the config asks", async () => {
+            const run = await plan("prod");
+            const checks = ofType(run, "pulumi-nodejs:dynamic:Resource");
+            assert.deepStrictEqual(checks.map((c) => c.name).sort(), ["auth-redis-health", "cache-redis-health", "streams-redis-health"]);
+            const cache = checks.find((c) => c.name === "cache-redis-health")!;
+            assert.ok(cache.dependencies.includes(run.resources.find((r) => r.name === "cache-redis-failover")!.urn));
+            assert.deepStrictEqual(
+                [cache.inputs.expectPolicy, cache.inputs.expectMaxmemoryBytes, cache.inputs.expectRedis, cache.inputs.expectSentinels, cache.inputs.masterName],
+                ["allkeys-lru", 512 * 1024 * 1024, 3, 3, "mymaster"],
+            );
+            assert.strictEqual(cache.inputs.password, SECRET_MASK);
+            assert.strictEqual(cache.inputs.kubernetes, SECRET_MASK, "reached through the Kubernetes API; the kubeconfig stays secret");
+            assert.strictEqual(cache.inputs.timeoutSeconds, 300);
+        });
+
+        it("direct transport asks the sentinel service; disabled creates none", async () => {
+            const direct = await runWithConfig("dev", withSetting(stackConfig("dev"), "redis-ha:verify", [], { transport: "direct", timeoutSeconds: 60 }));
+            const auth = ofType(direct, "pulumi-nodejs:dynamic:Resource").find((c) => c.name === "auth-redis-health")!;
+            assert.deepStrictEqual(auth.inputs.sentinels, ["rfs-auth-redis.redis.svc.cluster.local:26379"]);
+            assert.strictEqual(auth.inputs.timeoutSeconds, 60);
+            const off = await runWithConfig("dev", withSetting(stackConfig("dev"), "redis-ha:verify", [], { enabled: false }));
+            assert.deepStrictEqual(ofType(off, "pulumi-nodejs:dynamic:Resource"), []);
+        });
+    });
+
     describe("managed nodes", () => {
         it("each RedisFailover waits for its own node to be Ready", async () => {
             const run = await plan("dev");

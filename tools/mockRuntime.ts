@@ -13,6 +13,8 @@ export const PASSWORD_PLACEHOLDER = "<password generated at deploy>";
 export function commandOutputPlaceholder(name: string): string {
     return `<output of ${name}, known after deploy>`;
 }
+/** Shown in place of a dynamic provider's serialized code. */
+export const SERIALIZED_PROVIDER = "<serialized dynamic provider>";
 /** Shown in place of every secret value. */
 export const SECRET_MASK = "[secret]";
 
@@ -171,6 +173,9 @@ export async function recordResources<T>(options: MockRunOptions, body: () => Pr
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         const inputs = maskValue(pulumi.runtime.deserializeProperties(req.getObject(), true)) as Record<string, unknown>;
+        if (typeof inputs.__provider === "string") {
+            inputs.__provider = SERIALIZED_PROVIDER; // the dynamic provider's code, not a setting
+        }
         return register(req, (err, response) => {
             const urn = (response as { getUrn?: () => string } | undefined)?.getUrn?.();
             if (!err && urn) {

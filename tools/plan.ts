@@ -130,6 +130,12 @@ export function describeResource(resource: RecordedResource): string {
             const rules = (inputs.ingress as Array<Record<string, unknown>> | undefined) ?? [];
             return `ingress: ${rules.map((rule) => `${text(rule.protocol)}/${text(rule.fromPort)} from ${text(rule.securityGroups)}${rule.self ? "+self" : ""}`).join("; ")}`;
         }
+        case "pulumi-nodejs:dynamic:Resource":
+            return (
+                `post-deploy health check: policy=${text(inputs.expectPolicy)} maxmemory=${text(inputs.expectMaxmemoryBytes)}B ` +
+                `redis=${text(inputs.expectRedis)} sentinels=${text(inputs.expectSentinels)} master=${text(inputs.masterName)} ` +
+                `via=${inputs.sentinels !== undefined ? text(inputs.sentinels) : `kubernetes ${text(inputs.kubernetes)}`} timeout=${text(inputs.timeoutSeconds)}s (runs on up)`
+            );
         case "command:remote:Command": {
             const host = typeof inputs.connection === "object" ? text(get(inputs, "connection", "host")) : text(inputs.connection);
             const parts = [`ssh=${host}`, `create=${describeCommand(inputs.create)}`];

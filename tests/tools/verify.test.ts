@@ -1,0 +1,123 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import IORedis from "ioredis";
+import { parseVerifyArgs, UsageError } from "../../tools/verify";
+import { freePort, LabGroup, startGroup, stopGroup } from "../../tools/redisLab";
+import { PROJECT_DIR } from "../support/stacks";
+
+function verify(args: string[], env: Record<string, string> = {}) {
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "verify.ts"), ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { ...process.env, ...env },
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+}
+
+describe("tools: verify", function () {
+    this.timeout(60_000);
+    let root: string;
+    let group: LabGroup;
+    let args: string[];
+    const env = { LAB_REDIS_PASSWORD: "verify-pw" };
+
+    before(async () => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-verify-"));
+        group = await startGroup(
+            { name: "auth", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: true, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: "mymaster" },
+            root,
+        );
+        args = [
+            "--sentinel", group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
+            "--master-name", "mymaster",
+            "--expect-policy", "noeviction",
+            "--expect-redis", "2",
+            "--expect-sentinels", "3",
+            "--expect-maxmemory", "256mb",
+            "--password-env", "LAB_REDIS_PASSWORD",
+            "--timeout", "3",
+        ];
+    });
+    after(() => {
+        stopGroup(group);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("exits 0 on a healthy group and prints a table of checks", () => {
+        const run = verify(args, env);
+        assert.strictEqual(run.code, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, /^ok {4}sentinels-reachable +3\/3 answer$/m);
+        assert.match(run.stdout, /^healthy: master 127\.0\.0\.1:\d+/m);
+    });
+
+    it("prints the report as JSON with --json", () => {
+        const run = verify([...args, "--json"], env);
+        assert.strictEqual(run.code, 0, run.stderr);
+        const report = JSON.parse(run.stdout);
+        assert.strictEqual(report.healthy, true);
+        assert.strictEqual(report.checks.length, 13);
+    });
+
+    it("exits 1 naming a replica with the wrong policy", async () => {
+        const replica = new IORedis({ host: "127.0.0.1", port: group.redis[1].port, password: "verify-pw", lazyConnect: true });
+        await replica.connect();
+        await replica.config("SET", "maxmemory-policy", "allkeys-lru");
+        try {
+            const run = verify(args, env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout, new RegExp(`^FAIL {2}maxmemory-policy +expected noeviction; 127.0.0.1:${group.redis[1].port} has allkeys-lru$`, "m"));
+            assert.match(run.stdout, /^UNHEALTHY/m);
+        } finally {
+            await replica.config("SET", "maxmemory-policy", "noeviction");
+            replica.disconnect();
+        }
+    });
+
+    it("exits 1 naming a wrong password, an unknown master and a maxmemory that differs", () => {
+        let run = verify(args, { LAB_REDIS_PASSWORD: "wrong" });
+        assert.strictEqual(run.code, 1);
+        assert.match(run.stdout, /^FAIL {2}redis-reachable +.*authentication failed/m);
+        run = verify(args.map((a) => (a === "mymaster" ? "othermaster" : a)), env);
+        assert.strictEqual(run.code, 1);
+        assert.match(run.stdout, /^FAIL {2}master-known +.*know no master named "othermaster"/m);
+        run = verify(args.map((a) => (a === "256mb" ? "1gb" : a)), env);
+        assert.strictEqual(run.code, 1);
+        assert.match(run.stdout, /^FAIL {2}maxmemory +expected 1073741824 bytes/m);
+    });
+
+    it("exits 1 within --timeout when a sentinel is unreachable or hangs", async () => {
+        const nobody = await freePort();
+        let run = verify(args.map((a) => (a.includes(",") ? `${a},127.0.0.1:${nobody}` : a)), env);
+        assert.strictEqual(run.code, 1);
+        assert.match(run.stdout, new RegExp(`^FAIL {2}sentinels-reachable +3/4 answer; 127.0.0.1:${nobody}`, "m"));
+
+        process.kill(group.sentinels[2].pid, "SIGSTOP");
+        try {
+            run = verify(args.map((a) => (a === "3" && args[args.indexOf(a) - 1] === "--timeout" ? "2" : a)), env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout + run.stderr, new RegExp(`127.0.0.1:${group.sentinels[2].port}: .*(timed out|no answer)|no complete answer within 2s`));
+            assert.ok(run.ms < 2000 + 1500, `ended after ${run.ms} ms`);
+        } finally {
+            process.kill(group.sentinels[2].pid, "SIGCONT");
+        }
+    });
+
+    it("exits 2 on bad usage, naming the flag", () => {
+        for (const [bad, why] of [
+            [["--master-name", "m"], /--expect-policy is required/],
+            [[...args, "--bogus"], /unknown argument --bogus/],
+            [args.map((a) => (a === "noeviction" ? "lru" : a)), /--expect-policy must be one of/],
+            [args.map((a) => (a === "2" ? "two" : a)), /--expect-redis must be a whole number/],
+        ] as Array<[string[], RegExp]>) {
+            const run = verify(bad, env);
+            assert.strictEqual(run.code, 2, bad.join(" "));
+            assert.match(run.stderr, why);
+        }
+        assert.throws(() => parseVerifyArgs([...args.slice(0, 2), "--namespace", "redis", ...args.slice(2)]), UsageError);
+    });
+});
