@@ -74,7 +74,12 @@ const failovers = new Map(
     ]),
 );
 
-/** Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth Secret. */
+/**
+ * Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth
+ * Secret. Sentinel-aware clients should use `sentinelEndpoint` + `masterName` with the settings of
+ * tools/clientSettings.ts (failover detector, command timeout, reconnect on READONLY): with ioredis
+ * defaults a hung master stalls writes until it resumes, and the writes it then acknowledges are lost.
+ */
 export const instances = Object.fromEntries(
     stack.instances.map((instance) => {
         const failover = failovers.get(instance.purpose)!;
@@ -88,6 +93,8 @@ export const instances = Object.fromEntries(
                 masterName: failover.endpoints.masterName,
                 authSecret: failover.authSecretName,
                 maxmemoryPolicy: instance.redis.maxmemoryPolicy,
+                // The master the post-deploy check found healthy (absent when checks are off).
+                ...(failover.healthCheck ? { verifiedMaster: failover.healthCheck.master } : {}),
             },
         ];
     }),

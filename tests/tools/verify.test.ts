@@ -120,4 +120,59 @@ describe("tools: verify", function () {
         }
         assert.throws(() => parseVerifyArgs([...args.slice(0, 2), "--namespace", "redis", ...args.slice(2)]), UsageError);
     });
+
+    describe("faults that change the group", () => {
+        let fresh: LabGroup;
+        let freshArgs: string[];
+        beforeEach(async () => {
+            fresh = await startGroup(
+                { name: "fault", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: false, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: "mymaster" },
+                root,
+            );
+            freshArgs = args.map((a) => (a.includes(",") ? fresh.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",") : a));
+        });
+        afterEach(() => stopGroup(fresh));
+
+        async function admin(index: number): Promise<IORedis> {
+            const client = new IORedis({ host: "127.0.0.1", port: fresh.redis[index].port, password: "verify-pw", lazyConnect: true });
+            await client.connect();
+            return client;
+        }
+
+        it("exits 1 naming a killed master", () => {
+            process.kill(fresh.redis[0].pid, "SIGKILL");
+            const run = verify(freshArgs, env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout, new RegExp(`^FAIL {2}redis-reachable +127.0.0.1:${fresh.redis[0].port}: .*ECONNREFUSED`, "m"));
+        });
+
+        it("exits 1 naming lost quorum", async () => {
+            process.kill(fresh.sentinels[1].pid, "SIGKILL");
+            process.kill(fresh.sentinels[2].pid, "SIGKILL");
+            await new Promise((resolve) => setTimeout(resolve, 1500)); // past down-after-milliseconds
+            const run = verify(freshArgs, env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout, /^FAIL {2}quorum +.*NOQUORUM/m);
+        });
+
+        it("exits 1 naming a replica whose link is down", async () => {
+            const replica = await admin(1);
+            await replica.config("SET", "masterauth", "wrong");
+            await replica.call("CLIENT", "KILL", "TYPE", "master");
+            for (let i = 0; i < 50 && !/master_link_status:down/.test(await replica.info("replication")); i++) await new Promise((r) => setTimeout(r, 100));
+            replica.disconnect();
+            const run = verify(freshArgs, env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout, new RegExp(`^FAIL {2}replication +.*127.0.0.1:${fresh.redis[1].port} master_link_status:down`, "m"));
+        });
+
+        it("exits 1 naming split brain", async () => {
+            const replica = await admin(1);
+            await replica.call("REPLICAOF", "NO", "ONE");
+            replica.disconnect();
+            const run = verify(freshArgs, env);
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stdout, /^FAIL {2}single-master +split brain: 2 servers report role:master/m);
+        });
+    });
 });
