@@ -207,7 +207,8 @@ export function labExpectations(group: LabGroup): Expectations {
     };
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists. */
+export function isAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
@@ -229,7 +230,7 @@ export function stopGroup(group: LabGroup): void {
         }
     }
     const deadline = Date.now() + 2000;
-    while (pids.some(alive) && Date.now() < deadline) {
+    while (pids.some(isAlive) && Date.now() < deadline) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
     fs.rmSync(group.dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isAlive } from "../../tools/redisLab";
 import { PROJECT_DIR } from "../support/stacks";
 
 function lab(dir: string, ...args: string[]) {
@@ -12,15 +13,6 @@ function lab(dir: string, ...args: string[]) {
         timeout: 90_000,
         env: { ...process.env, REDIS_HA_LAB_DIR: dir },
     });
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 describe("tools: lab", function () {
@@ -34,7 +26,7 @@ describe("tools: lab", function () {
             const state = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8"));
             const pids: number[] = state.groups.flatMap((g: { redis: Array<{ pid: number }>; sentinels: Array<{ pid: number }> }) => [...g.redis, ...g.sentinels].map((s) => s.pid));
             assert.strictEqual(pids.length, 6, "1 redis + 1 sentinel for each of 3 instances");
-            assert.ok(pids.every(alive));
+            assert.ok(pids.every(isAlive));
             assert.strictEqual(up.stdout.match(/^healthy: master/gm)?.length, 3);
             for (const name of ["AUTH_REDIS_BLACKLIST_URL", "AUTH_REDIS_OAUTH_STATE_URL", "REDIS_STREAMS_URL", "CELERY_RESULT_BACKEND", "IMAGE_REDIS_URL"]) {
                 assert.match(up.stdout, new RegExp(`^${name}=redis://:[^@]+@127\\.0\\.0\\.1:\\d+/\\d+$`, "m"));
@@ -48,7 +40,7 @@ describe("tools: lab", function () {
 
             const down = lab(dir, "--stack", "dev", "--down");
             assert.strictEqual(down.status, 0, down.stderr);
-            assert.ok(!pids.some(alive), "every process stopped");
+            assert.ok(!pids.some(isAlive), "every process stopped");
             assert.ok(!fs.existsSync(path.join(dir, "state.json")));
         } finally {
             lab(dir, "--stack", "dev", "--down");
