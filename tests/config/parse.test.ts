@@ -244,6 +244,12 @@ describe("config: parseStackConfig", () => {
                 (error: unknown) => error instanceof ConfigError && error.issues.length === 3 && /3 problems/.test(error.message),
             );
         });
+        it("accepts the health check settings and rejects an unknown transport", () => {
+            const config = parseStackConfigOrThrow(withSetting(dev, "redis-ha:verify", [], { transport: "direct", timeoutSeconds: 60 }));
+            assert.deepStrictEqual(config.verify, { enabled: true, transport: "direct", timeoutSeconds: 60 });
+            assertRejected(withSetting(dev, "redis-ha:verify", ["transport"], "ssh"), "redis-ha:verify.transport", /must be one of kubernetes, direct/);
+            assertRejected(withSetting(dev, "redis-ha:verify", ["timeoutSeconds"], 1), "redis-ha:verify.timeoutSeconds", /between 5 and 3600/);
+        });
         it("requires at least one instance", () => {
             assertRejected(withSetting(dev, INSTANCES, [], undefined), INSTANCES, /required/);
         });
