@@ -3,6 +3,8 @@
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AppSecrets } from "./components/appSecrets";
+import { RedisAlerts } from "./components/redisAlerts";
 import { holdsData, RedisFailover } from "./components/redisFailover";
 import { RedisNode } from "./components/redisNode";
 import { RedisOperator } from "./components/redisOperator";
@@ -62,7 +64,12 @@ const failovers = new Map(
             instance.name,
             {
                 instance,
-                render: { namespace: stack.namespace, placementLabel: stack.placementLabel, exporterImage: stack.exporterImage },
+                render: {
+                    namespace: stack.namespace,
+                    placementLabel: stack.placementLabel,
+                    exporterImage: stack.exporterImage,
+                    sentinelExporter: stack.alerts.enabled,
+                },
                 namespace,
                 protect: stack.protectData && holdsData(instance),
                 dependsOn: [operator.crd, operator.release, ...(nodes.has(instance.purpose) ? [nodes.get(instance.purpose)!.ready] : [])],
@@ -106,6 +113,18 @@ export const appEnv = Object.fromEntries(
 );
 
 export const operatorNamespace = operator.namespace.metadata.name;
+
+// The app env in AWS Secrets Manager (and, if configured, ExternalSecrets in app namespaces).
+const appSecrets = stack.appSecrets.enabled
+    ? new AppSecrets("app-env", { config: stack.appSecrets, appEnv, kubernetesProvider: provider }, { providers: [provider] })
+    : undefined;
+
+/** Where applications' secret store finds the app env: Secrets Manager name and ARN. */
+export const appEnvSecret = appSecrets ? { name: appSecrets.secretName, arn: appSecrets.secretArn } : undefined;
+
+if (stack.alerts.enabled) {
+    new RedisAlerts("redis-alerts", { config: stack.alerts, namespace: stack.namespace, instances: stack.instances }, { providers: [provider], dependsOn: [namespace] });
+}
 
 /** Managed nodes per purpose: Kubernetes node name, EC2 instance id and private address. */
 export const managedNodes = Object.fromEntries(

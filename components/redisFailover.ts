@@ -44,9 +44,9 @@ export function authSecretName(failoverName: string): string {
     return `${failoverName}-auth`;
 }
 
-/** An instance keeps data that must survive restarts: it is on persistent volumes. */
+/** An instance keeps data that must never be lost (config `holdsData`, by default: it has a PVC). */
 export function holdsData(instance: InstanceConfig): boolean {
-    return instance.redis.storage.kind === "persistentVolumeClaim";
+    return instance.holdsData;
 }
 
 /** A `redis://` URL for one logical database, with the password URL-encoded. */
@@ -99,7 +99,12 @@ export interface FailoverRenderOptions {
     placementLabel: string;
     /** Exporter sidecar image. */
     exporterImage: string;
+    /** Also run the exporter beside each sentinel (for quorum alerts). */
+    sentinelExporter?: boolean;
 }
+
+/** Label that marks a RedisFailover whose data must never be lost; the policy pack keys on it. */
+export const HOLDS_DATA_LABEL = "redis-ha/holds-data";
 
 /** The RedisFailover manifest for one instance (the password lives in the named Secret, not here). */
 export function buildRedisFailoverManifest(instance: InstanceConfig, options: FailoverRenderOptions) {
@@ -126,7 +131,12 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
         metadata: {
             name: instance.name,
             namespace: options.namespace,
-            labels: { "app.kubernetes.io/name": instance.name, "app.kubernetes.io/part-of": "redis-ha", purpose: instance.purpose },
+            labels: {
+                "app.kubernetes.io/name": instance.name,
+                "app.kubernetes.io/part-of": "redis-ha",
+                purpose: instance.purpose,
+                [HOLDS_DATA_LABEL]: String(instance.holdsData),
+            },
         },
         spec: {
             auth: { secretPath: authSecretName(instance.name) },
@@ -136,6 +146,7 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
                 customConfig: sentinelConfigLines(sentinel),
                 affinity,
                 ...(tolerations ? { tolerations } : {}),
+                ...(options.sentinelExporter ? { exporter: { enabled: true, image: options.exporterImage } } : {}),
             },
             redis: {
                 replicas: redis.replicas,

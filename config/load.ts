@@ -17,7 +17,7 @@ export interface LoadedConfig {
 
 /** Reads and validates this stack's config; throws a `ConfigError` naming every bad key. */
 export function loadConfig(): LoadedConfig {
-    const stack = parseStackConfigOrThrow(pulumi.runtime.allConfig());
+    const stack = parseStackConfigOrThrow(pulumi.runtime.allConfig(), pulumi.getStack());
     const config = new pulumi.Config(PROJECT);
     return { stack, kubeconfig: config.getSecret("kubeconfig"), sshPrivateKey: config.getSecret("sshPrivateKey") };
 }

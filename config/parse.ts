@@ -8,6 +8,9 @@ import {
     ClusterConfig,
     NodeConfig,
     VerifyConfig,
+    AppSecretsConfig,
+    AlertsConfig,
+    ExternalSecretTarget,
     ContainerResources,
     InstanceConfig,
     MAXMEMORY_POLICIES,
@@ -41,6 +44,8 @@ const TOP_LEVEL_KEYS = {
     nodes: "json",
     sshPrivateKey: "text",
     verify: "json",
+    appSecrets: "json",
+    alerts: "json",
 } as const;
 
 /** The share of the redis container's memory limit that `maxmemory` may use; fork and buffers need the rest. */
@@ -295,7 +300,7 @@ function parseInstance(
     stack: { highlyAvailable: boolean; protectData: boolean },
 ): InstanceConfig | undefined {
     c.string(key, purpose, DNS_LABEL, `(the instance key) ${DNS_LABEL_WHY}; it is used as a node label value`);
-    const raw = c.object(key, value, ["name", "sentinel", "redis", "taint"]);
+    const raw = c.object(key, value, ["name", "sentinel", "redis", "taint", "holdsData"]);
     if (!raw) {
         return undefined;
     }
@@ -315,10 +320,17 @@ function parseInstance(
     const redis =
         raw.redis === undefined ? c.fail(`${key}.redis`, "is required") : parseRedis(c, `${key}.redis`, raw.redis, stack);
     const taint = raw.taint === undefined ? undefined : parseTaint(c, `${key}.taint`, raw.taint);
-    if (name === undefined || sentinel === undefined || redis === undefined || (raw.taint !== undefined && taint === undefined)) {
+    const holdsData = withDefault(raw.holdsData, redis?.storage.kind === "persistentVolumeClaim", (v) => c.boolean(`${key}.holdsData`, v));
+    if (holdsData && redis) {
+        // Data that must never be lost: nothing evicted, every write logged, a volume that outlives the pod.
+        if (redis.maxmemoryPolicy !== "noeviction") c.fail(`${key}.redis.maxmemoryPolicy`, `a data-holding instance must be noeviction, got ${redis.maxmemoryPolicy}`);
+        if (!redis.appendonly) c.fail(`${key}.redis.appendonly`, "a data-holding instance must have AOF on");
+        if (redis.storage.kind !== "persistentVolumeClaim") c.fail(`${key}.redis.storage`, "a data-holding instance must use a persistentVolumeClaim");
+    }
+    if (name === undefined || sentinel === undefined || redis === undefined || holdsData === undefined || (raw.taint !== undefined && taint === undefined)) {
         return undefined;
     }
-    return { purpose, name, sentinel, redis, taint };
+    return { purpose, name, sentinel, redis, taint, holdsData };
 }
 
 function parseTolerations(c: Checker, key: string, value: unknown): Toleration[] | undefined {
@@ -553,11 +565,60 @@ function parseVerify(c: Checker, key: string, value: unknown): VerifyConfig | un
     return { enabled, transport, timeoutSeconds };
 }
 
+function parseExternalSecrets(c: Checker, key: string, value: unknown): ExternalSecretTarget[] | undefined {
+    const items = c.list(key, value);
+    if (!items) return undefined;
+    const targets = items.map((item, index): ExternalSecretTarget | undefined => {
+        const itemKey = `${key}[${index}]`;
+        const raw = c.object(itemKey, item, ["namespace", "name", "storeName", "storeKind", "refreshInterval"]);
+        if (!raw) return undefined;
+        const namespace = c.string(`${itemKey}.namespace`, raw.namespace, DNS_LABEL, DNS_LABEL_WHY);
+        const name = withDefault(raw.name, "redis-env", (v) => c.string(`${itemKey}.name`, v, DNS_LABEL, DNS_LABEL_WHY));
+        const storeName = c.string(`${itemKey}.storeName`, raw.storeName);
+        const storeKind = withDefault(raw.storeKind, "ClusterSecretStore" as const, (v) => c.oneOf(`${itemKey}.storeKind`, v, ["ClusterSecretStore", "SecretStore"] as const));
+        const refreshInterval = withDefault(raw.refreshInterval, "1h", (v) => c.string(`${itemKey}.refreshInterval`, v, /^\d+[smh]$/, "is not a duration (e.g. 1h, 30m)"));
+        if (!namespace || !name || !storeName || !storeKind || !refreshInterval) return undefined;
+        return { namespace, name, storeName, storeKind, refreshInterval };
+    });
+    return targets.every((t): t is ExternalSecretTarget => t !== undefined) ? targets : undefined;
+}
+
+function parseAppSecrets(c: Checker, key: string, value: unknown, stackName: string): AppSecretsConfig | undefined {
+    const defaults: AppSecretsConfig = { enabled: false, name: `redis-ha/${stackName}/app-env`, externalSecrets: [] };
+    if (value === undefined) return defaults;
+    const raw = c.object(key, value, ["enabled", "name", "kmsKeyId", "externalSecrets"]);
+    if (!raw) return undefined;
+    const enabled = withDefault(raw.enabled, true, (v) => c.boolean(`${key}.enabled`, v));
+    const name = withDefault(raw.name, defaults.name, (v) => c.string(`${key}.name`, v, /^[A-Za-z0-9/_+=.@-]{1,512}$/, "is not a Secrets Manager name (letters, digits, /_+=.@-)"));
+    const kmsKeyId = raw.kmsKeyId === undefined ? undefined : c.string(`${key}.kmsKeyId`, raw.kmsKeyId);
+    const externalSecrets = withDefault(raw.externalSecrets, [] as ExternalSecretTarget[], (v) => parseExternalSecrets(c, `${key}.externalSecrets`, v));
+    if (enabled === undefined || name === undefined || externalSecrets === undefined || (raw.kmsKeyId !== undefined && kmsKeyId === undefined)) return undefined;
+    if (!enabled && externalSecrets.length > 0) c.fail(`${key}.externalSecrets`, "ExternalSecrets read the published secret; enable appSecrets or remove them");
+    return { enabled, name, ...(kmsKeyId ? { kmsKeyId } : {}), externalSecrets };
+}
+
+function parseAlerts(c: Checker, key: string, value: unknown): AlertsConfig | undefined {
+    const defaults: AlertsConfig = { enabled: false, labels: {}, memoryRatio: 0.8 };
+    if (value === undefined) return defaults;
+    const raw = c.object(key, value, ["enabled", "labels", "memoryRatio"]);
+    if (!raw) return undefined;
+    const enabled = withDefault(raw.enabled, true, (v) => c.boolean(`${key}.enabled`, v));
+    const labels = withDefault(raw.labels, defaults.labels, (v) => c.stringMap(`${key}.labels`, v));
+    const memoryRatio =
+        raw.memoryRatio === undefined
+            ? defaults.memoryRatio
+            : typeof raw.memoryRatio === "number" && raw.memoryRatio > 0 && raw.memoryRatio < 1
+              ? raw.memoryRatio
+              : c.fail(`${key}.memoryRatio`, `must be a number between 0 and 1, got ${JSON.stringify(raw.memoryRatio)}`);
+    if (enabled === undefined || labels === undefined || memoryRatio === undefined) return undefined;
+    return { enabled, labels, memoryRatio };
+}
+
 /**
  * Parses Pulumi's config map (keys `redis-ha:<name>`, values as Pulumi stores them) into a
  * `StackConfig`, or returns every issue found.
  */
-export function parseStackConfig(raw: Record<string, string>): { config?: StackConfig; issues: ConfigIssue[] } {
+export function parseStackConfig(raw: Record<string, string>, stackName = "dev"): { config?: StackConfig; issues: ConfigIssue[] } {
     const c = new Checker();
     const top = decodeTopLevel(c, raw);
     const k = (name: string) => `${PROJECT}:${name}`;
@@ -608,19 +669,21 @@ export function parseStackConfig(raw: Record<string, string>): { config?: StackC
         : undefined;
     const nodes = parseNodes(c, k("nodes"), top.nodes, purposes, cluster?.nodeNamePrefix ?? CLUSTER_DEFAULTS.nodeNamePrefix);
     const verify = parseVerify(c, k("verify"), top.verify);
+    const appSecrets = parseAppSecrets(c, k("appSecrets"), top.appSecrets, stackName);
+    const alerts = parseAlerts(c, k("alerts"), top.alerts);
 
-    if (c.issues.length > 0 || namespace === undefined || placementLabel === undefined || exporterImage === undefined || operator === undefined || verify === undefined) {
+    if (c.issues.length > 0 || namespace === undefined || placementLabel === undefined || exporterImage === undefined || operator === undefined || verify === undefined || appSecrets === undefined || alerts === undefined) {
         return { issues: c.issues };
     }
     return {
-        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv, nodes, verify, ...(cluster ? { cluster } : {}) },
+        config: { highlyAvailable, protectData, namespace, placementLabel, exporterImage, operator, instances, appEnv, nodes, verify, appSecrets, alerts, ...(cluster ? { cluster } : {}) },
         issues: [],
     };
 }
 
 /** Like `parseStackConfig`, but throws a `ConfigError` listing every issue. */
-export function parseStackConfigOrThrow(raw: Record<string, string>): StackConfig {
-    const { config, issues } = parseStackConfig(raw);
+export function parseStackConfigOrThrow(raw: Record<string, string>, stackName?: string): StackConfig {
+    const { config, issues } = parseStackConfig(raw, stackName);
     if (!config) {
         throw new ConfigError(issues);
     }

@@ -127,6 +127,8 @@ export interface InstanceConfig {
     redis: RedisSettings;
     /** Taint on the purpose's dedicated nodes, tolerated by its pods. */
     taint?: Taint;
+    /** Holds data that must never be lost: must be noeviction, AOF, on a PVC (enforced by config and policy). */
+    holdsData: boolean;
 }
 
 /** The Spotahome operator installation. */
@@ -235,6 +237,42 @@ export interface VerifyConfig {
     timeoutSeconds: number;
 }
 
+/** An ExternalSecret that copies the published app env into a Kubernetes Secret of an app namespace. */
+export interface ExternalSecretTarget {
+    /** Namespace of the application. */
+    namespace: string;
+    /** Name of the ExternalSecret and of the Secret it creates. */
+    name: string;
+    /** The external-secrets store that reads AWS Secrets Manager. */
+    storeName: string;
+    /** `ClusterSecretStore` or `SecretStore`. */
+    storeKind: "ClusterSecretStore" | "SecretStore";
+    /** How often the operator refreshes the Secret, e.g. `1h`. */
+    refreshInterval: string;
+}
+
+/** Publishing `appEnv` to AWS Secrets Manager for applications. */
+export interface AppSecretsConfig {
+    /** Publish the secret. */
+    enabled: boolean;
+    /** Secrets Manager name, e.g. `redis-ha/dev/app-env`. */
+    name: string;
+    /** Customer KMS key (id, ARN or alias); AWS's own key when absent. */
+    kmsKeyId?: string;
+    /** ExternalSecrets to create in application namespaces. */
+    externalSecrets: ExternalSecretTarget[];
+}
+
+/** Prometheus-operator monitoring of the instances. */
+export interface AlertsConfig {
+    /** Create the ServiceMonitors, PodMonitors and PrometheusRule. */
+    enabled: boolean;
+    /** Labels the Prometheus instance selects monitors and rules by, e.g. `release: kube-prometheus-stack`. */
+    labels: Record<string, string>;
+    /** Share of maxmemory above which memory is alerted. */
+    memoryRatio: number;
+}
+
 /** A stack's validated configuration. */
 export interface StackConfig {
     /** The stack promises high availability: every instance has at least 3 sentinels and 3 redis. */
@@ -259,4 +297,8 @@ export interface StackConfig {
     nodes: NodeConfig[];
     /** Post-deploy health checks. */
     verify: VerifyConfig;
+    /** Publishing the app env to Secrets Manager. */
+    appSecrets: AppSecretsConfig;
+    /** Alerts for Prometheus-operator clusters. */
+    alerts: AlertsConfig;
 }

@@ -102,6 +102,29 @@ describe("program (index.ts)", () => {
         assert.ok(!JSON.stringify(planDocument("dev", run)).includes("TOPSECRETKEY"));
     });
 
+    describe("app secrets and alerts", () => {
+        it("dev publishes the app env as one masked Secrets Manager secret and an ExternalSecret", async () => {
+            const run = await plan("dev");
+            const [secret] = ofType(run, "aws:secretsmanager/secret:Secret");
+            const [version] = ofType(run, "aws:secretsmanager/secretVersion:SecretVersion");
+            assert.strictEqual(secret.inputs.name, "redis-ha/dev/app-env");
+            assert.strictEqual(version.inputs.secretString, SECRET_MASK);
+            const [external] = ofType(run, "kubernetes:external-secrets.io/v1beta1:ExternalSecret");
+            assert.strictEqual((external.inputs.metadata as { namespace: string }).namespace, "api");
+            assert.strictEqual((run.outputs.appEnvSecret as { name: string }).name, "redis-ha/dev/app-env");
+            assert.deepStrictEqual(ofType(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule"), [], "alerts are off in dev");
+        });
+
+        it("prod enables alerts and the sentinel exporters they read", async () => {
+            const run = await plan("prod");
+            assert.strictEqual(ofType(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 1);
+            assert.strictEqual(ofType(run, "kubernetes:monitoring.coreos.com/v1:PodMonitor").length, 1);
+            for (const failover of ofType(run, FAILOVER)) {
+                assert.deepStrictEqual((failover.inputs.spec as { sentinel: { exporter: unknown } }).sentinel.exporter, { enabled: true, image: "oliver006/redis_exporter:v1.62.0" });
+            }
+        });
+    });
+
     describe("post-deploy health checks", () => {
         it("one per instance, after its RedisFailover, expecting what the config asks", async () => {
             const run = await plan("prod");
@@ -143,7 +166,7 @@ describe("program (index.ts)", () => {
         it("bring your own nodes: no EC2 instance, security group or command is created", async () => {
             const config = withSetting(withSetting(stackConfig("dev"), "redis-ha:nodes", [], undefined), "redis-ha:cluster", [], undefined);
             const run = await runWithConfig("dev", config);
-            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("command:")), []);
+            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("aws:ec2") || r.type.startsWith("command:")), []);
             assert.strictEqual(ofType(run, FAILOVER).length, 3);
             assert.deepStrictEqual(run.outputs.managedNodes, {});
         });

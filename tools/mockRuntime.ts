@@ -96,6 +96,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { ...inputs, result: PASSWORD_PLACEHOLDER };
         case "aws:ec2/instance:Instance":
             return { ...inputs, privateIp: KNOWN_AFTER_DEPLOY, arn: KNOWN_AFTER_DEPLOY };
+        case "aws:secretsmanager/secret:Secret":
+            return { ...inputs, arn: KNOWN_AFTER_DEPLOY };
         case "pulumi-nodejs:dynamic:Resource":
             return { ...inputs, master: KNOWN_AFTER_DEPLOY, checkedAt: KNOWN_AFTER_DEPLOY, checks: [], reachedVia: KNOWN_AFTER_DEPLOY };
         case "command:remote:Command":

@@ -130,6 +130,16 @@ export function describeResource(resource: RecordedResource): string {
             const rules = (inputs.ingress as Array<Record<string, unknown>> | undefined) ?? [];
             return `ingress: ${rules.map((rule) => `${text(rule.protocol)}/${text(rule.fromPort)} from ${text(rule.securityGroups)}${rule.self ? "+self" : ""}`).join("; ")}`;
         }
+        case "aws:secretsmanager/secret:Secret":
+            return `name=${text(inputs.name)} kms=${inputs.kmsKeyId === undefined ? "aws/secretsmanager" : text(inputs.kmsKeyId)}`;
+        case "aws:secretsmanager/secretVersion:SecretVersion":
+            return `value=${text(inputs.secretString)} (JSON keyed by env var)`;
+        case "kubernetes:external-secrets.io/v1beta1:ExternalSecret":
+            return (
+                `namespace=${text(get(inputs, "metadata", "namespace"))} target=${text(get(inputs, "spec", "target", "name"))} ` +
+                `store=${text(get(inputs, "spec", "secretStoreRef", "kind"))}/${text(get(inputs, "spec", "secretStoreRef", "name"))} ` +
+                `keys=${((get(inputs, "spec", "data") as Array<{ secretKey: string }>) ?? []).map((d) => d.secretKey).join(",")}`
+            );
         case "pulumi-nodejs:dynamic:Resource":
             return (
                 `post-deploy health check: policy=${text(inputs.expectPolicy)} maxmemory=${text(inputs.expectMaxmemoryBytes)}B ` +

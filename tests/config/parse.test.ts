@@ -186,7 +186,7 @@ describe("config: parseStackConfig", () => {
             assertRejected(withSetting(dev, INSTANCES, ["auth", "redis", "storage", "emptyDir"], {}), storage, /both emptyDir and persistentVolumeClaim/);
         });
         it("accepts emptyDir alone", () => {
-            assertAccepted(withSetting(dev, INSTANCES, ["auth", "redis", "storage"], { emptyDir: {} }));
+            assertAccepted(withSetting(dev, INSTANCES, ["cache", "redis", "storage"], { emptyDir: {} }));
         });
     });
 
@@ -249,6 +249,24 @@ describe("config: parseStackConfig", () => {
             assert.deepStrictEqual(config.verify, { enabled: true, transport: "direct", timeoutSeconds: 60 });
             assertRejected(withSetting(dev, "redis-ha:verify", ["transport"], "ssh"), "redis-ha:verify.transport", /must be one of kubernetes, direct/);
             assertRejected(withSetting(dev, "redis-ha:verify", ["timeoutSeconds"], 1), "redis-ha:verify.timeoutSeconds", /between 5 and 3600/);
+        });
+        it("a data-holding instance must be noeviction, AOF and on a PVC", () => {
+            assertRejected(withSetting(dev, INSTANCES, ["auth", "redis", "maxmemoryPolicy"], "allkeys-lru"), `${INSTANCES}.auth.redis.maxmemoryPolicy`, /data-holding instance must be noeviction/);
+            assertRejected(withSetting(dev, INSTANCES, ["auth", "redis", "appendonly"], false), `${INSTANCES}.auth.redis.appendonly`, /must have AOF on/);
+            assertRejected(withSetting(dev, INSTANCES, ["auth", "redis", "storage"], { emptyDir: {} }), `${INSTANCES}.auth.redis.storage`, /must use a persistentVolumeClaim/);
+            const cache = parseStackConfigOrThrow(dev).instances.find((i) => i.purpose === "cache")!;
+            assert.strictEqual(cache.holdsData, false);
+        });
+        it("publishes app secrets under a per-stack default name, and checks ExternalSecrets", () => {
+            const config = parseStackConfigOrThrow(withSetting(dev, "redis-ha:appSecrets", ["name"], undefined), "staging");
+            assert.strictEqual(config.appSecrets.name, "redis-ha/staging/app-env");
+            assert.deepStrictEqual(config.appSecrets.externalSecrets[0], { namespace: "api", name: "api-redis-env", storeName: "aws-secrets-manager", storeKind: "ClusterSecretStore", refreshInterval: "1h" });
+            assertRejected(withSetting(dev, "redis-ha:appSecrets", ["externalSecrets", 0, "storeName"], undefined), "redis-ha:appSecrets.externalSecrets[0].storeName", /non-empty string/);
+            assertRejected(withSetting(dev, "redis-ha:appSecrets", ["enabled"], false), "redis-ha:appSecrets.externalSecrets", /enable appSecrets/);
+        });
+        it("accepts alert settings and rejects a memory ratio outside 0-1", () => {
+            assert.deepStrictEqual(parseStackConfigOrThrow(stackConfig("prod")).alerts, { enabled: true, labels: { release: "kube-prometheus-stack" }, memoryRatio: 0.8 });
+            assertRejected(withSetting(dev, "redis-ha:alerts", ["memoryRatio"], 80), "redis-ha:alerts.memoryRatio", /between 0 and 1/);
         });
         it("requires at least one instance", () => {
             assertRejected(withSetting(dev, INSTANCES, [], undefined), INSTANCES, /required/);

@@ -75,6 +75,8 @@ describe("tools: plan", () => {
                 }
             }
             assert.match(dev.stdout, /create=scripts\/join-node.sh \(API_SERVER_ENDPOINT='10.0.1.10:6443' NODE_NAME='k8s-redis-auth' NODE_LABELS='redis-cluster=auth'\) stdin=\[secret\]/);
+            assert.match(dev.stdout, /aws:secretsmanager\/secretVersion:SecretVersion  app-env-version\n\s+value=\[secret\]/);
+            assert.match(dev.stdout, /kubernetes:external-secrets.io\/v1beta1:ExternalSecret  app-env-api-api-redis-env/);
             assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n  vcpuQuota.runningVcpus = 36\n  vcpuQuota.quotaVcpus = 43/);
             const prod = plan("--stack", "prod");
             assert.strictEqual(prod.code, 0, prod.stderr);

@@ -1,0 +1,71 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { PROJECT_DIR } from "../support/stacks";
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Job = { needs?: string | string[]; environment?: string; steps: Step[]; strategy?: { matrix?: { include?: Array<Record<string, string>> } } };
+type Workflow = { on: Record<string, { branches?: string[] }>; jobs: Record<string, Job> };
+
+function workflow(file: string): Workflow {
+    return yaml.load(fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", file), "utf8")) as Workflow;
+}
+
+const pulumiSteps = (job: Job) => job.steps.filter((step) => step.uses?.startsWith("pulumi/actions@"));
+
+describe("workflows", () => {
+    describe("pull-request.yml", () => {
+        const pr = workflow("pull-request.yml");
+
+        it("runs on pull requests to main", () => {
+            assert.deepStrictEqual(Object.keys(pr.on), ["pull_request"]);
+            assert.deepStrictEqual(pr.on.pull_request.branches, ["main"]);
+        });
+
+        it("tests with npm ci and npm test, after installing what the tests use", () => {
+            const runs = pr.jobs.test.steps.map((step) => step.run ?? "");
+            assert.ok(runs.some((run) => /apt-get install -y redis-server redis-sentinel shellcheck/.test(run)));
+            assert.ok(runs.indexOf("npm ci --ignore-scripts") < runs.indexOf("npm test") && runs.includes("npm test"));
+        });
+
+        it("previews dev and prod with the policy pack, commenting on the PR, after the tests", () => {
+            const preview = pr.jobs.preview;
+            assert.strictEqual(preview.needs, "test");
+            assert.deepStrictEqual(preview.strategy?.matrix?.include?.map((m) => m.stack), ["dev", "prod"]);
+            assert.deepStrictEqual(preview.strategy?.matrix?.include?.map((m) => m.policyConfig), ["policy/dev.json", "policy/prod.json"]);
+            const [step] = pulumiSteps(preview);
+            assert.strictEqual(step.with?.command, "preview");
+            assert.strictEqual(step.with?.["stack-name"], "${{ matrix.stack }}");
+            assert.strictEqual(step.with?.["comment-on-pr"], true);
+            assert.strictEqual(step.with?.policyPacks, "policy");
+            assert.strictEqual(step.with?.policyPackConfigs, "${{ matrix.policyConfig }}");
+            assert.match(String(step.env?.PULUMI_ACCESS_TOKEN), /secrets\.PULUMI_ACCESS_TOKEN/);
+        });
+    });
+
+    describe("deploy.yml", () => {
+        const deploy = workflow("deploy.yml");
+
+        it("runs on pushes to main", () => {
+            assert.deepStrictEqual(Object.keys(deploy.on), ["push"]);
+            assert.deepStrictEqual(deploy.on.push.branches, ["main"]);
+        });
+
+        it("runs up for dev after the tests, then prod behind the protected production environment", () => {
+            assert.strictEqual(deploy.jobs["up-dev"].needs, "test");
+            assert.strictEqual(deploy.jobs["up-prod"].needs, "up-dev");
+            assert.strictEqual(deploy.jobs["up-prod"].environment, "production");
+            const dev = pulumiSteps(deploy.jobs["up-dev"])[0];
+            const prod = pulumiSteps(deploy.jobs["up-prod"])[0];
+            assert.deepStrictEqual([dev.with?.command, dev.with?.["stack-name"], dev.with?.policyPacks], ["up", "dev", "policy"]);
+            assert.deepStrictEqual([prod.with?.command, prod.with?.["stack-name"], prod.with?.policyPackConfigs], ["up", "prod", "policy/prod.json"]);
+        });
+
+        it("names only policy config files that exist", () => {
+            for (const file of ["policy/dev.json", "policy/prod.json"]) {
+                assert.ok(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"))["redis-high-availability"]);
+            }
+        });
+    });
+});
