@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/appSecrets";
 import { RedisAlerts } from "./components/redisAlerts";
-import { holdsData, RedisFailover } from "./components/redisFailover";
+import { RedisFailover } from "./components/redisFailover";
 import { RedisNode } from "./components/redisNode";
 import { RedisOperator } from "./components/redisOperator";
 import { checkVcpuQuota } from "./components/vcpuQuota";
@@ -71,7 +71,7 @@ const failovers = new Map(
                     sentinelExporter: stack.alerts.enabled,
                 },
                 namespace,
-                protect: stack.protectData && holdsData(instance),
+                protect: stack.protectData && instance.holdsData,
                 dependsOn: [operator.crd, operator.release, ...(nodes.has(instance.purpose) ? [nodes.get(instance.purpose)!.ready] : [])],
                 verify: stack.verify,
                 kubeconfig,

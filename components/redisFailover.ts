@@ -44,11 +44,6 @@ export function authSecretName(failoverName: string): string {
     return `${failoverName}-auth`;
 }
 
-/** An instance keeps data that must never be lost (config `holdsData`, by default: it has a PVC). */
-export function holdsData(instance: InstanceConfig): boolean {
-    return instance.holdsData;
-}
-
 /** A `redis://` URL for one logical database, with the password URL-encoded. */
 export function redisUrl(password: string, masterEndpoint: string, db: number): string {
     return `redis://:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
