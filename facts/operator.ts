@@ -1,0 +1,74 @@
+// What the Spotahome redis-operator does, written once. Every other module imports these instead
+// of spelling a prefix, label, port or name again. Paths are in spotahome/redis-operator (tag
+// Chart-3.3.0, unchanged at the archived head 632aa3da).
+
+/** API group, version and kind of the custom resource (`api/redisfailover/v1/register.go`). */
+export const FAILOVER_GROUP = "databases.spotahome.com";
+export const FAILOVER_VERSION = "v1";
+export const FAILOVER_KIND = "RedisFailover";
+export const FAILOVER_API_VERSION = `${FAILOVER_GROUP}/${FAILOVER_VERSION}`;
+/** The Pulumi type token of a RedisFailover created as a `kubernetes.apiextensions.CustomResource`. */
+export const FAILOVER_TYPE_TOKEN = `kubernetes:${FAILOVER_API_VERSION}:${FAILOVER_KIND}`;
+
+/** The operator refuses longer RedisFailover names (`api/redisfailover/v1/validate.go`, `maxNameLength`). */
+export const MAX_FAILOVER_NAME_LENGTH = 48;
+
+/** Sentinel's name for the master; fixed in `service/generator.go` (`sentinelConfigTemplate`). */
+export const MASTER_NAME = "mymaster";
+
+/** Container ports: redis's default (`api/.../defaults.go`), sentinel's fixed one (`generator.go`). */
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+
+/** Exporter sidecars (`service/constants.go`: `exporterPort`, `sentinelExporterPort`, container names). */
+export const REDIS_EXPORTER_PORT = 9121;
+export const SENTINEL_EXPORTER_PORT = 9355;
+export const REDIS_EXPORTER_CONTAINER = "redis-exporter";
+export const SENTINEL_EXPORTER_CONTAINER = "sentinel-exporter";
+
+/** The operator's check loop (`operator/redisfailover/factory.go`, `resync = 30 * time.Second`). */
+export const RESYNC_SECONDS = 30;
+
+/** The two pod kinds, as `app.kubernetes.io/component` names them (`service/constants.go`). */
+export type FailoverComponent = "redis" | "sentinel";
+
+/** Labels on every pod and Service of a failover (`service/client.go`, `generateSelectorLabels`). */
+export const LABEL_NAME = "app.kubernetes.io/name";
+export const LABEL_COMPONENT = "app.kubernetes.io/component";
+export const LABEL_PART_OF = "app.kubernetes.io/part-of";
+export const PART_OF_VALUE = "redis-failover";
+
+/** The master pod's role label, set on each check; `rfrm-` selects on it (`service/constants.go`). */
+export const ROLE_LABEL = "redisfailovers-role";
+export const ROLE_MASTER = "master";
+
+/** Object names are `rf<kind>-<name>` (`service/names.go`, `generateName`). */
+const objectName = (kind: string, failover: string) => `rf${kind}-${failover}`;
+
+/** Service that follows the master (by the role label): where applications write. */
+export const masterServiceName = (failover: string) => objectName("rm", failover);
+/** Service of the replicas. */
+export const replicaServiceName = (failover: string) => objectName("rs", failover);
+/** Sentinel Service, Deployment and ConfigMap. */
+export const sentinelName = (failover: string) => objectName("s", failover);
+/**
+ * Redis StatefulSet, its headless exporter Service and ConfigMap `rfr-<name>`, which holds the
+ * password in clear as `requirepass`/`masterauth` (`generator.go`, `generateRedisConfigMap`).
+ */
+export const redisName = (failover: string) => objectName("r", failover);
+
+/** Label selector of one failover's pods, optionally of one component. */
+export function podSelector(failover: string, component?: FailoverComponent): string {
+    const labels = [`${LABEL_PART_OF}=${PART_OF_VALUE}`, `${LABEL_NAME}=${failover}`];
+    return (component ? [...labels, `${LABEL_COMPONENT}=${component}`] : labels).join(",");
+}
+
+/** The container port a component listens on. */
+export function componentPort(component: FailoverComponent): number {
+    return component === "redis" ? REDIS_PORT : SENTINEL_PORT;
+}
+
+/** The CRD manifest at a git ref of the operator repository (`manifests/`). */
+export function crdManifestUrl(ref: string): string {
+    return `https://raw.githubusercontent.com/spotahome/redis-operator/${ref}/manifests/${FAILOVER_GROUP}_redisfailovers.yaml`;
+}
