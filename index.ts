@@ -84,7 +84,7 @@ const failovers = new Map(
 /**
  * Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth
  * Secret. Sentinel-aware clients should use `sentinelEndpoint` + `masterName` with the settings of
- * tools/clientSettings.ts (failover detector, command timeout, reconnect on READONLY): with ioredis
+ * bench/clientSettings.ts (failover detector, command timeout, reconnect on READONLY): with ioredis
  * defaults a hung master stalls writes until it resumes, and the writes it then acknowledges are lost.
  */
 export const instances = Object.fromEntries(

@@ -5,37 +5,29 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
+import { FAILOVER_API_VERSION, FAILOVER_KIND, MASTER_NAME, masterServiceName, REDIS_PORT, SENTINEL_PORT, sentinelName } from "../facts/operator";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
-
-/** API version and kind of the operator's custom resource. */
-export const REDIS_FAILOVER_API_VERSION = "databases.spotahome.com/v1";
-export const REDIS_FAILOVER_KIND = "RedisFailover";
-
-/** Sentinel's name for the monitored master; the operator always uses this one. */
-export const SENTINEL_MASTER_NAME = "mymaster";
-export const REDIS_PORT = 6379;
-export const SENTINEL_PORT = 26379;
 
 /** Where applications reach one instance inside the cluster. */
 export interface FailoverEndpoints {
-    /** Service that always points at the current master (`rfrm-<name>`), host:port. */
+    /** The operator's Service that follows the current master, host:port. */
     master: string;
-    /** Sentinel service (`rfs-<name>`), host:port. */
+    /** The operator's Sentinel Service, host:port. */
     sentinel: string;
     /** Master name to ask Sentinel for. */
     masterName: string;
 }
 
 /**
- * The in-cluster endpoints the operator creates for a RedisFailover. `rfr-<name>` is left out on
- * purpose: it is headless, serves only the exporter, and would send writes to read-only replicas.
+ * The in-cluster endpoints the operator creates for a RedisFailover. The headless redis Service is
+ * left out on purpose: it serves only the exporter, and would send writes to read-only replicas.
  */
 export function failoverEndpoints(name: string, namespace: string): FailoverEndpoints {
     const domain = `${namespace}.svc.cluster.local`;
     return {
-        master: `rfrm-${name}.${domain}:${REDIS_PORT}`,
-        sentinel: `rfs-${name}.${domain}:${SENTINEL_PORT}`,
-        masterName: SENTINEL_MASTER_NAME,
+        master: `${masterServiceName(name)}.${domain}:${REDIS_PORT}`,
+        sentinel: `${sentinelName(name)}.${domain}:${SENTINEL_PORT}`,
+        masterName: MASTER_NAME,
     };
 }
 
@@ -121,8 +113,8 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
                   },
               };
     return {
-        apiVersion: REDIS_FAILOVER_API_VERSION,
-        kind: REDIS_FAILOVER_KIND,
+        apiVersion: FAILOVER_API_VERSION,
+        kind: FAILOVER_KIND,
         metadata: {
             name: instance.name,
             namespace: options.namespace,

@@ -4,18 +4,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OperatorConfig } from "../config/types";
+import { crdManifestUrl } from "../facts/operator";
 
 /** Name of the operator's chart in its Helm repository. */
 export const OPERATOR_CHART = "redis-operator";
-
-/**
- * Address of the RedisFailover CRD manifest at a git ref of the operator's repository. The CRD
- * is installed from here rather than from the chart: chart 3.3.0's `crds/` file is not valid
- * YAML, so the chart's CRDs are skipped.
- */
-export function crdManifestUrl(ref: string): string {
-    return `https://raw.githubusercontent.com/spotahome/redis-operator/${ref}/manifests/databases.spotahome.com_redisfailovers.yaml`;
-}
 
 /** Helm values for the operator chart; every key exists in the chart's values.yaml. */
 export function operatorChartValues(operator: OperatorConfig): Record<string, unknown> {
@@ -57,6 +49,8 @@ export class RedisOperator extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // From the operator repository, not the chart: chart 3.3.0's `crds/` file is not valid YAML,
+        // so the release skips its CRDs. Server-side apply: the CRD is too large for client-side.
         this.crd = new k8s.yaml.v2.ConfigFile(
             `${name}-crd`,
             { file: crdManifestUrl(operator.crdRef) },

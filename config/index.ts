@@ -1,5 +1,6 @@
 export * from "./types";
-export * from "./checker";
+export * from "./errors";
 export * from "./parse";
 export * from "./units";
 export * from "./load";
+export * from "./stackFile";

@@ -1,11 +1,21 @@
 // Guardrails enforced at `pulumi preview --policy-pack policy`: each policy's check is a plain
-// function of a resource's type and properties, so tests call it directly.
+// function of a resource's type and properties, so tests call it directly. Image and version pins use
+// the same grammars as config validation (facts/patterns.ts).
 
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { SecurityGroupRule } from "@pulumi/aws/ec2/securityGroupRule";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
+import type { Resource } from "@pulumi/pulumi";
+import { FAILOVER_TYPE_TOKEN } from "../facts/operator";
+import { EXACT_VERSION, imageReferenceProblem, imageRepositoryProblem, imageTagProblem } from "../facts/patterns";
+
+export { isPinnedImage } from "../facts/patterns";
 
 /** Type tokens the policies look at. */
 export const TYPES = {
-    redisFailover: "kubernetes:databases.spotahome.com/v1:RedisFailover",
+    redisFailover: FAILOVER_TYPE_TOKEN,
     helmRelease: "kubernetes:helm.sh/v3:Release",
     instance: "aws:ec2/instance:Instance",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
@@ -27,14 +37,6 @@ export type Check = (subject: Subject, config: Record<string, unknown>) => strin
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const OPEN = ["0.0.0.0/0", "::/0"];
-
-/** An image reference pinned by a tag other than `latest`, or by digest. */
-export function isPinnedImage(image: unknown): boolean {
-    if (typeof image !== "string") return false;
-    if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-    const tag = /:([^/:]+)$/.exec(image)?.[1];
-    return tag !== undefined && tag !== "latest";
-}
 
 /** A data-holding RedisFailover is noeviction, has AOF on and keeps data on a PVC. */
 export const dataHoldingIsDurable: Check = ({ type, props }) => {
@@ -102,9 +104,12 @@ export const versionsArePinned: Check = ({ type, props }) => {
     const p = props as Props;
     const problems: string[] = [];
     if (type === TYPES.helmRelease) {
-        if (typeof p.version !== "string" || !/^\d+\.\d+\.\d+([-+][\w.]+)?$/.test(p.version)) problems.push(`chart ${p.chart} has no exact version (got ${JSON.stringify(p.version)})`);
+        if (typeof p.version !== "string" || !EXACT_VERSION.test(p.version)) problems.push(`chart ${p.chart} has no exact version (got ${JSON.stringify(p.version)})`);
         const image = p.values?.image;
-        if (image && (!image.tag || image.tag === "latest")) problems.push(`chart ${p.chart} runs image tag ${JSON.stringify(image.tag)}`);
+        const tagProblem = typeof image?.tag === "string" ? imageTagProblem(image.tag) : "is missing";
+        if (image && tagProblem) problems.push(`chart ${p.chart} runs image tag ${JSON.stringify(image.tag)}: it ${tagProblem}`);
+        const repositoryProblem = typeof image?.repository === "string" ? imageRepositoryProblem(image.repository) : undefined;
+        if (repositoryProblem) problems.push(`chart ${p.chart} image repository ${JSON.stringify(image.repository)} ${repositoryProblem}`);
     }
     if (type === TYPES.redisFailover) {
         for (const [where, image] of [
@@ -113,33 +118,48 @@ export const versionsArePinned: Check = ({ type, props }) => {
             ["sentinel.image", p.spec?.sentinel?.image],
             ["sentinel.exporter.image", p.spec?.sentinel?.exporter?.image],
         ]) {
-            if (image !== undefined && !isPinnedImage(image)) problems.push(`${p.metadata?.name} ${where} ${JSON.stringify(image)} is not pinned`);
+            const why = image === undefined ? undefined : typeof image === "string" ? imageReferenceProblem(image) : "is not a string";
+            if (why) problems.push(`${p.metadata?.name} ${where} ${JSON.stringify(image)} ${why}`);
         }
     }
     return problems;
 };
 
-function policy(name: string, description: string, check: Check, configSchema?: ResourceValidationPolicy["configSchema"]): ResourceValidationPolicy {
-    return {
-        name,
-        description,
-        enforcementLevel: "mandatory",
-        ...(configSchema ? { configSchema } : {}),
-        validateResource: (args: ResourceValidationArgs, reportViolation) => {
-            const config = configSchema ? (args.getConfig<Record<string, unknown>>() ?? {}) : {};
-            for (const problem of check({ type: args.type, props: args.props }, config)) reportViolation(problem);
-        },
+/** A resource class `validateResourceOfType` filters on (by its `__pulumiType`). */
+type ResourceClass = new (name: string, args: any, ...rest: any[]) => Resource; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Wraps a check as a mandatory policy. With `classes`, each class gets a `validateResourceOfType`
+ * validation, so the engine only sends resources of those types; without (RedisFailover is a
+ * CustomResource, no class of its own), the check sees every resource and filters by type token.
+ */
+function policy(
+    name: string,
+    description: string,
+    check: Check,
+    options: { classes?: ResourceClass[]; configSchema?: ResourceValidationPolicy["configSchema"] } = {},
+): ResourceValidationPolicy {
+    const { classes, configSchema } = options;
+    const run = (args: ResourceValidationArgs, reportViolation: (message: string) => void) => {
+        const config = configSchema ? (args.getConfig<Record<string, unknown>>() ?? {}) : {};
+        for (const problem of check({ type: args.type, props: args.props }, config)) reportViolation(problem);
     };
+    const validateResource: ResourceValidation | ResourceValidation[] = classes
+        ? classes.map((resourceClass) => validateResourceOfType(resourceClass, (_props, args, reportViolation) => run(args, reportViolation)))
+        : run;
+    return { name, description, enforcementLevel: "mandatory", ...(configSchema ? { configSchema } : {}), validateResource };
 }
 
 /** Every policy of the pack. */
 export const policies: ResourceValidationPolicy[] = [
     policy("redis-data-holding-durable", "A data-holding RedisFailover is noeviction with AOF and a PVC.", dataHoldingIsDurable),
     policy("redis-high-availability", "In highly available stacks: odd sentinels, at least 3, and at least 3 redis.", highlyAvailableCounts, {
-        properties: { highAvailability: { type: "boolean", default: false } },
+        configSchema: { properties: { highAvailability: { type: "boolean", default: false } } },
     }),
     policy("redis-auth-required", "Every RedisFailover has a password.", failoverHasAuth),
-    policy("ec2-hardened", "EC2 instances require IMDSv2 and encrypted volumes.", instanceIsHardened),
-    policy("no-open-ingress", "No security group ingress from 0.0.0.0/0 or ::/0.", noOpenIngress),
+    policy("ec2-hardened", "EC2 instances require IMDSv2 and encrypted volumes.", instanceIsHardened, { classes: [Instance] }),
+    policy("no-open-ingress", "No security group ingress from 0.0.0.0/0 or ::/0.", noOpenIngress, {
+        classes: [SecurityGroup, SecurityGroupRule, SecurityGroupIngressRule],
+    }),
     policy("pinned-versions", "Charts and images are pinned (no latest).", versionsArePinned),
 ];

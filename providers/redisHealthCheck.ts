@@ -3,23 +3,13 @@
 // naming each difference. Only runs on `up` (never on preview). Its outputs hold no secret.
 
 import * as pulumi from "@pulumi/pulumi";
-import { CheckResult, describeFailures, Expectations, HealthReport, parseEndpoint, waitUntilHealthy } from "./checks";
-import { openKubeTarget, OpenTarget } from "./kubeTransport";
+// Imported at the top, never required inside a function: Pulumi serializes the health functions the
+// provider reaches by value, while a relative require would not resolve in the process that runs it.
+// (The health modules require only packages, such as ioredis, inside their functions.)
+import { CheckResult, describeFailures, describeReach, Expectations, HealthReport, openTarget, Reach, waitUntilHealthy } from "../health";
 
 /** Where the group is reached from the machine running `pulumi up`. */
-export interface HealthCheckReach {
-    /** Direct sentinel addresses (`host:port`), for runners inside the cluster network. */
-    sentinels?: string[];
-    /** Through the Kubernetes API (port-forward), for runners outside it. */
-    kubernetes?: {
-        /** Namespace of the RedisFailover. */
-        namespace: string;
-        /** Name of the RedisFailover. */
-        name: string;
-        /** Kubeconfig text; the default kubeconfig when absent. */
-        kubeconfig?: string;
-    };
-}
+export type HealthCheckReach = Reach;
 
 /** The provider's inputs, resolved. */
 export interface HealthCheckInputs extends HealthCheckReach {
@@ -66,28 +56,14 @@ export function expectationsOf(inputs: HealthCheckInputs): Expectations {
     };
 }
 
-function reachOf(inputs: HealthCheckReach): string {
-    return inputs.kubernetes ? `kubernetes ${inputs.kubernetes.namespace}/${inputs.kubernetes.name}` : `sentinels ${(inputs.sentinels ?? []).join(",")}`;
-}
-
-async function open(inputs: HealthCheckInputs): Promise<OpenTarget> {
-    if (inputs.kubernetes) {
-        return openKubeTarget({ ...inputs.kubernetes, password: inputs.password });
-    }
-    if (!inputs.sentinels?.length) {
-        throw new Error("a health check needs sentinel addresses or a Kubernetes RedisFailover to reach");
-    }
-    return { target: { sentinels: inputs.sentinels.map(parseEndpoint), password: inputs.password }, close: async () => undefined };
-}
-
 /**
  * Polls until healthy, logging progress; throws naming every failing check when the timeout
  * passes. Returns the outputs to record.
  */
 export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: string) => void = console.log): Promise<HealthCheckOutputs> {
     const expected = expectationsOf(inputs);
-    const reachedVia = reachOf(inputs);
-    const opened = await open(inputs);
+    const reachedVia = describeReach(inputs);
+    const opened = await openTarget(inputs, inputs.password);
     let rounds = 0;
     let report: HealthReport;
     try {
@@ -115,11 +91,11 @@ const WATCHED = ["masterName", "expectPolicy", "expectMaxmemoryBytes", "expectRe
 export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: HealthCheckInputs) {
         const outs = await runHealthCheck(inputs);
-        return { id: `${reachOf(inputs)}#${outs.expected.masterName}`, outs: { ...outs, ...watchedOf(inputs) } };
+        return { id: `${describeReach(inputs)}#${outs.expected.masterName}`, outs: { ...outs, ...watchedOf(inputs) } };
     },
     async diff(_id: string, olds: Record<string, unknown>, news: HealthCheckInputs) {
         const changed = WATCHED.filter((key) => olds[key] !== news[key]);
-        const reachChanged = olds.reachedVia !== reachOf(news);
+        const reachChanged = olds.reachedVia !== describeReach(news);
         return { changes: changed.length > 0 || reachChanged, replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: Record<string, unknown>, news: HealthCheckInputs) {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { PASSWORD_PLACEHOLDER, ProgramRun, RecordedResource, SECRET_MASK } from "../tools/mockRuntime";
-import { planDocument, planStack } from "../tools/plan";
-import { DEFAULT_ACCOUNT } from "../tools/simulatedAccount";
+import { PASSWORD_PLACEHOLDER, ProgramRun, RecordedResource, SECRET_MASK } from "../plan/mockRuntime";
+import { planDocument, planStack } from "../plan/planStack";
+import { DEFAULT_ACCOUNT } from "../plan/simulatedAccount";
 import { runWithConfig, stackConfig, withSetting } from "./support/stacks";
 
 async function plan(stack: string): Promise<ProgramRun> {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets, buildExternalSecret } from "../../components/appSecrets";
-import { recordResources, SECRET_MASK } from "../../tools/mockRuntime";
+import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 
 describe("components: AppSecrets", () => {
     const target = { namespace: "api", name: "api-redis-env", storeName: "aws-secrets-manager", storeKind: "ClusterSecretStore" as const, refreshInterval: "1h" };

@@ -10,7 +10,7 @@ import {
     tolerationFor,
 } from "../../components/redisFailover";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
-import { recordResources, SECRET_MASK } from "../../tools/mockRuntime";
+import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { redisFailoverSchema, SchemaNode, undeclaredFields } from "../support/reference";
 import { stackConfig, withSetting } from "../support/stacks";
 
@@ -61,7 +61,8 @@ describe("components: RedisFailover", () => {
                     spec: { accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "1Gi" } } },
                 },
             });
-            const term = (spec.redis.affinity as any).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+            type NodeAffinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array<{ matchExpressions: unknown }> } } };
+            const term = (spec.redis.affinity as NodeAffinity).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
             assert.deepStrictEqual(term.matchExpressions, [{ key: "redis-cluster", operator: "In", values: ["auth"] }]);
             assert.deepStrictEqual(spec.sentinel.affinity, spec.redis.affinity);
             assert.deepStrictEqual(spec.redis.exporter, { enabled: true, image: "oliver006/redis_exporter:v1.62.0" });

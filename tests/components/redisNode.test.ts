@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { scriptCommand, shellQuote } from "../../components/nodeScripts";
 import { amiArchitecture, joinParameters, nodeIngressRules, RedisNode, taintArgument, ubuntuImageNameFilter } from "../../components/redisNode";
 import { parseStackConfigOrThrow, StackConfig } from "../../config";
-import { commandOutputPlaceholder, RecordedResource, recordResources, SECRET_MASK } from "../../tools/mockRuntime";
-import { answerInvoke, DEFAULT_ACCOUNT } from "../../tools/simulatedAccount";
+import { commandOutputPlaceholder, RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
 import { stackConfig, withSetting } from "../support/stacks";
 
 const TAINT = { key: "dedicated", value: "redis-auth", effect: "NoSchedule" };

@@ -1,7 +1,8 @@
 import * as assert from "assert";
-import { crdManifestUrl, operatorChartValues, RedisOperator } from "../../components/redisOperator";
+import { operatorChartValues, RedisOperator } from "../../components/redisOperator";
+import { crdManifestUrl } from "../../facts/operator";
 import { OPERATOR_DEFAULTS, parseStackConfigOrThrow } from "../../config";
-import { recordResources } from "../../tools/mockRuntime";
+import { recordResources } from "../../plan/mockRuntime";
 import { chartValues, valuePaths } from "../support/reference";
 import { stackConfig } from "../support/stacks";
 

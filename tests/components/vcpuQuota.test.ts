@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { checkVcpuQuota, isStandardFamily, vcpuQuotaProblem } from "../../components/vcpuQuota";
 import { NodeConfig } from "../../config";
-import { recordResources, resolveExport } from "../../tools/mockRuntime";
-import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../tools/simulatedAccount";
+import { recordResources, resolveExport } from "../../plan/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 
 const NODES: NodeConfig[] = [
     { purpose: "auth", instanceType: "t3.medium", subnetId: "subnet-0a", rootVolumeGiB: 30 },

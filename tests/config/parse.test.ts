@@ -124,7 +124,7 @@ describe("config: parseStackConfig", () => {
         it("accepts Redis sizes (mb, gb, plain bytes)", () => {
             const big = withSetting(dev, INSTANCES, ["auth", "redis", "resources", "limits", "memory"], "2Gi");
             assertAccepted(withSetting(big, INSTANCES, ["auth", "redis", "maxmemory"], "1gb"));
-            assertAccepted(withSetting(big, INSTANCES, ["auth", "redis", "maxmemory"], "1000000"));
+            assertAccepted(withSetting(big, INSTANCES, ["auth", "redis", "maxmemory"], "268435456"));
         });
         it("rejects an unparseable size", () => {
             assertRejected(withSetting(dev, INSTANCES, ["auth", "redis", "maxmemory"], "lots"), key, /not a Redis memory size/);

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { parseStackConfigOrThrow } from "../../config";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import * as patterns from "../../facts/patterns";
 import {
     Check,
     dataHoldingIsDurable,
@@ -13,12 +14,14 @@ import {
     TYPES,
     versionsArePinned,
 } from "../../policy/policies";
-import { stackConfig } from "../support/stacks";
+import { stackConfig, withSetting } from "../support/stacks";
 
 const prod = parseStackConfigOrThrow(stackConfig("prod"));
 const render = { namespace: "redis", placementLabel: "redis-cluster", exporterImage: prod.exporterImage };
 const failover = (purpose: string) => buildRedisFailoverManifest(prod.instances.find((i) => i.purpose === purpose)!, render) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+/** A validation called directly with hand-made arguments. */
+type Validation = (args: unknown, reportViolation: (message: string) => void) => void;
 
 function violations(check: Check, type: string, props: Record<string, unknown>, config: Record<string, unknown> = {}): string[] {
     return check({ type, props }, config);
@@ -35,8 +38,31 @@ describe("policy pack", () => {
         const auth = policies.find((p) => p.name === "redis-auth-required")!;
         const props = clone(failover("cache"));
         delete props.spec.auth;
-        (auth.validateResource as Function)({ type: TYPES.redisFailover, props, urn: "urn", name: "cache", opts: {}, getConfig: () => ({}) }, (message: string) => reported.push(message));
+        (auth.validateResource as Validation)({ type: TYPES.redisFailover, props, urn: "urn", name: "cache", opts: {}, getConfig: () => ({}) }, (message: string) => reported.push(message));
         assert.deepStrictEqual(reported, ["cache-redis has no auth.secretPath: anyone in the cluster can read and write it"]);
+    });
+
+    it("sends only resources of their classes to the AWS policies (validateResourceOfType)", () => {
+        const ec2 = policies.find((p) => p.name === "ec2-hardened")!;
+        assert.ok(Array.isArray(ec2.validateResource) && ec2.validateResource.length === 1);
+        const run = (type: string) => {
+            const reported: string[] = [];
+            const skipped: string[] = [];
+            const args = {
+                type,
+                props: { metadataOptions: { httpTokens: "optional" }, rootBlockDevice: { encrypted: true } },
+                urn: "urn",
+                name: "node",
+                opts: {},
+                getConfig: () => ({}),
+                isType: (resourceClass: { __pulumiType?: string }) => resourceClass.__pulumiType === type,
+                notApplicable: (reason: string) => skipped.push(reason),
+            };
+            (ec2.validateResource as Validation[])[0](args, (message: string) => reported.push(message));
+            return { reported, skipped };
+        };
+        assert.deepStrictEqual(run(TYPES.instance).reported, ["IMDSv2 is not required (metadataOptions.httpTokens must be required)"]);
+        assert.deepStrictEqual(run(TYPES.securityGroup), { reported: [], skipped: [`Policy only applies to resources of type '${TYPES.instance}'`] });
     });
 
     describe("redis-data-holding-durable", () => {
@@ -126,6 +152,15 @@ describe("policy pack", () => {
             latest.spec.redis.exporter.image = "oliver006/redis_exporter:latest";
             latest.spec.redis.image = "redis";
             assert.strictEqual(violations(versionsArePinned, TYPES.redisFailover, latest).length, 2);
+        });
+        it("pins images with the same function as config", () => {
+            assert.strictEqual(isPinnedImage, patterns.isPinnedImage);
+            for (const image of ["Redis:7.2", "redis:7.2;id", "registry:5000/redis", `redis@sha256:${"a".repeat(63)}`]) {
+                const config = parseStackConfig(withSetting(stackConfig("dev"), "redis-ha:exporterImage", [], image));
+                assert.ok(!isPinnedImage(image) && config.issues.some((i) => i.key === "redis-ha:exporterImage"), image);
+            }
+            const release = { chart: "redis-operator", version: "3.3.0", values: { image: { repository: "quay.io/spotahome/redis-operator", tag: "v1;id" } } };
+            assert.match(violations(versionsArePinned, TYPES.helmRelease, release)[0], /not an image tag/);
         });
         it("knows a pinned image", () => {
             assert.ok(isPinnedImage("oliver006/redis_exporter:v1.62.0"));

@@ -1,14 +1,16 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import IORedis from "ioredis";
-import { parseEndpoint } from "../../providers/checks";
+import { MASTER_NAME, podSelector, SENTINEL_PORT } from "../../facts/operator";
+import { parseEndpoint } from "../../health";
+import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
+import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { HealthCheckInputs, healthCheckProvider, RedisHealthCheck } from "../../providers/redisHealthCheck";
-import { recordResources, SECRET_MASK } from "../../tools/mockRuntime";
-import { LabGroup, startGroup, stopGroup } from "../../tools/redisLab";
 import { PROJECT_DIR } from "../support/stacks";
 
 describe("providers: RedisHealthCheck (dynamic provider)", function () {
@@ -30,13 +32,13 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
                 appendonly: false,
                 downAfterMilliseconds: 1000,
                 failoverTimeout: 3000,
-                masterName: "mymaster",
+                masterName: MASTER_NAME,
             },
             root,
         );
         inputs = {
             sentinels: group.sentinels.map((s) => `127.0.0.1:${s.port}`),
-            masterName: "mymaster",
+            masterName: MASTER_NAME,
             expectPolicy: "allkeys-lru",
             expectMaxmemoryBytes: 512 * 1024 * 1024,
             expectRedis: 3,
@@ -45,8 +47,8 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
             timeoutSeconds: 5,
         };
     });
-    after(() => {
-        stopGroup(group);
+    after(async () => {
+        await stopGroup(group);
         fs.rmSync(root, { recursive: true, force: true });
     });
 
@@ -59,12 +61,14 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         const call = method === "create" ? "p.create(inputs)" : "p.update('id', {}, inputs)";
         const script = `const p = require(${JSON.stringify(file)}).${serialized.exportName}(); const inputs = ${JSON.stringify(args)};
             ${call}.then((r) => { console.log(JSON.stringify(r)); }, (e) => { console.error(e.message); process.exit(1); });`;
-        const result = spawnSync(process.execPath, ["-e", script], {
-            encoding: "utf8",
-            timeout: 30_000,
-            env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" },
-        });
-        return result;
+        // Not spawnSync: a test may serve the Kubernetes API from this process meanwhile.
+        const child = spawn(process.execPath, ["-e", script], { timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (data) => (stdout += data));
+        child.stderr.on("data", (data) => (stderr += data));
+        const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+        return { status, stdout, stderr };
     }
 
     it("survives Pulumi's function serialization and checks a real group from a fresh process", async () => {
@@ -96,6 +100,37 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         }
     });
 
+    it("reaches a RedisFailover through the Kubernetes API from a fresh process, selecting the operator's pods", async () => {
+        const asked: string[] = [];
+        const api = http.createServer((request, response) => {
+            asked.push(request.url ?? "");
+            response.setHeader("content-type", "application/json");
+            response.end(JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: {}, items: [] }));
+        });
+        await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+        const port = (api.address() as import("net").AddressInfo).port;
+        const kubeconfig = [
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters: [{name: lab, cluster: {server: 'http://127.0.0.1:" + port + "'}}]",
+            "users: [{name: lab, user: {token: lab-token}}]",
+            "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
+            "current-context: lab",
+        ].join("\n");
+        try {
+            const { sentinels: _direct, ...rest } = inputs;
+            const result = await inSerializedProvider("create", { ...rest, kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig } });
+            assert.strictEqual(result.status, 1, result.stdout + result.stderr);
+            assert.match(result.stderr, /^no running sentinel pod of RedisFailover redis\/auth-redis$/m);
+            const url = new URL(asked[0], "http://api");
+            assert.strictEqual(url.pathname, "/api/v1/namespaces/redis/pods");
+            assert.strictEqual(url.searchParams.get("labelSelector"), podSelector("auth-redis"));
+            assert.strictEqual(url.searchParams.get("fieldSelector"), "status.phase=Running");
+        } finally {
+            await new Promise((resolve) => api.close(resolve));
+        }
+    });
+
     it("re-runs when an expectation changes, not otherwise", async () => {
         const olds = { ...inputs, reachedVia: `sentinels ${inputs.sentinels!.join(",")}` };
         assert.strictEqual((await healthCheckProvider.diff!("id", olds, inputs)).changes, false);
@@ -105,7 +140,7 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
     });
 
     it("parses sentinel addresses", () => {
-        assert.deepStrictEqual(parseEndpoint("rfs-auth-redis.redis.svc.cluster.local:26379"), { host: "rfs-auth-redis.redis.svc.cluster.local", port: 26379 });
+        assert.deepStrictEqual(parseEndpoint(`rfs-auth-redis.redis.svc.cluster.local:${SENTINEL_PORT}`), { host: "rfs-auth-redis.redis.svc.cluster.local", port: SENTINEL_PORT });
         assert.throws(() => parseEndpoint("no-port"), /not host:port/);
     });
 

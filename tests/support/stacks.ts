@@ -1,9 +1,9 @@
 // The shipped stack files as config maps, and ways to change one setting for a test.
 
 import * as path from "path";
-import { runProgram } from "../../tools/mockRuntime";
-import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../tools/simulatedAccount";
-import { readStackFile } from "../../tools/stackFile";
+import { runProgram } from "../../plan/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
+import { readStackFile } from "../../config/stackFile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

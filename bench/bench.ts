@@ -12,19 +12,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis, { RedisOptions } from "ioredis";
-import { parseStackConfig, PROJECT } from "../config/parse";
-import { checkOnce } from "../providers/checks";
+import { runCommand, wholeNumber } from "../cli/command";
+import { parseStackConfigOrThrow, PROJECT } from "../config/parse";
+import { readStackFile } from "../config/stackFile";
+import { MASTER_NAME } from "../facts/operator";
+import { checkOnce } from "../health";
+import { GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup } from "../lab/redisLab";
+import { labSpecs } from "../lab/stackLab";
+import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { recommendedSentinelClientOptions } from "./clientSettings";
-import { labSpecs } from "./lab";
-import { GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup } from "./redisLab";
-import { readStackFile } from "./stackFile";
-
-const PROJECT_DIR = path.resolve(__dirname, "..");
-
-function option(name: string, fallback: number): number {
-    const at = process.argv.indexOf(name);
-    return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
     const sorted = [...values].sort((a, b) => a - b);
@@ -35,8 +31,9 @@ function stats(values: number[]): { median: number; p90: number; min: number; ma
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function verifyLatency(root: string, runs: number): Promise<void> {
-    const { config } = parseStackConfig(readStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), PROJECT).config);
-    const groups = await Promise.all(labSpecs(config!).map((spec) => startGroup(spec, root)));
+    const file = readStackFile(stackFilePath("dev"), PROJECT);
+    const config = parseStackConfigOrThrow(file.config, "dev", { secretKeys: file.secretKeys });
+    const groups = await Promise.all(labSpecs(config).map((spec) => startGroup(spec, root)));
     try {
         const inProcess: number[] = [];
         for (let i = 0; i < runs; i++) {
@@ -48,9 +45,9 @@ async function verifyLatency(root: string, runs: number): Promise<void> {
         const cli: number[] = [];
         const cache = groups.find((g) => g.spec.name === "cache")!;
         const args = [
-            "-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "verify.ts"),
+            "-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"),
             "--sentinel", cache.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
-            "--master-name", "mymaster", "--expect-policy", cache.spec.maxmemoryPolicy,
+            "--master-name", MASTER_NAME, "--expect-policy", cache.spec.maxmemoryPolicy,
             "--expect-redis", String(cache.spec.redisCount), "--expect-sentinels", String(cache.spec.sentinelCount),
             "--expect-maxmemory", cache.spec.maxmemory, "--password-env", "BENCH_PASSWORD",
         ];
@@ -66,7 +63,7 @@ async function verifyLatency(root: string, runs: number): Promise<void> {
         console.log(`checks, all 3 instances in parallel, in process:  median ${a.median.toFixed(1)} ms, p90 ${a.p90.toFixed(1)} ms, min ${a.min.toFixed(1)}, max ${a.max.toFixed(1)}`);
         console.log(`verify command, one instance, whole process:      median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms, min ${b.min.toFixed(0)}, max ${b.max.toFixed(0)}`);
     } finally {
-        groups.forEach(stopGroup);
+        await Promise.all(groups.map(stopGroup));
     }
 }
 
@@ -149,7 +146,7 @@ async function trial(spec: GroupSpec, root: string, mode: "kill" | "hang", clien
     } finally {
         running = false;
         writer.disconnect();
-        stopGroup(group);
+        await stopGroup(group);
     }
 }
 
@@ -164,7 +161,7 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
         appendonly: false,
         downAfterMilliseconds: downAfter,
         failoverTimeout,
-        masterName: "mymaster",
+        masterName: MASTER_NAME,
     };
     const capMs = downAfter + failoverTimeout + 15_000;
     console.log(`\n## failover drill (3 redis, 3 sentinels, quorum 2, down-after-milliseconds ${downAfter}, failover-timeout ${failoverTimeout}; ${trials} trials each; cap ${capMs / 1000}s)`);
@@ -193,23 +190,39 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
     }
 }
 
-async function main(): Promise<void> {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-bench-"));
-    console.log(`redis-ha bench on ${os.cpus().length} cores, ${spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").slice(0, 3).join(" ")}, node ${process.version}`);
-    try {
-        await verifyLatency(root, option("--verify-runs", 20));
-        if (!process.argv.includes("--skip-drill")) {
-            await drill(root, option("--trials", 5), option("--down-after", 5000), option("--failover-timeout", 10_000));
-        }
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-    }
-}
+const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
 
-main().then(
-    () => process.exit(0),
-    (error) => {
-        console.error(error);
-        process.exit(1);
+Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
+(kill and hang of the master, ioredis defaults and recommended settings), on real Redis.`;
+
+runCommand(
+    {
+        name: "bench",
+        usage: USAGE,
+        options: {
+            trials: { type: "string" },
+            "verify-runs": { type: "string" },
+            "down-after": { type: "string" },
+            "failover-timeout": { type: "string" },
+            "skip-drill": { type: "boolean" },
+        },
+    },
+    async (flags) => {
+        const trials = wholeNumber("trials", flags.trials, 5, 1);
+        const verifyRuns = wholeNumber("verify-runs", flags["verify-runs"], 20, 1);
+        const downAfter = wholeNumber("down-after", flags["down-after"], 5000, 100);
+        const failoverTimeout = wholeNumber("failover-timeout", flags["failover-timeout"], 10_000, 1000);
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-bench-"));
+        const redisVersion = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").slice(0, 3).join(" ");
+        console.log(`redis-ha bench on ${os.cpus().length} cores, ${redisVersion}, node ${process.version}`);
+        try {
+            await verifyLatency(root, verifyRuns);
+            if (!flags["skip-drill"]) {
+                await drill(root, trials, downAfter, failoverTimeout);
+            }
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+        return 0;
     },
 );

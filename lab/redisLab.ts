@@ -5,7 +5,8 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { checkOnce, Endpoint, Expectations, Target } from "../providers/checks";
+import { parseRedisBytes } from "../facts/patterns";
+import { checkOnce, Endpoint, Expectations, Target } from "../health";
 
 /** One group to start. */
 export interface GroupSpec {
@@ -178,7 +179,7 @@ export async function startGroup(spec: GroupSpec, root: string, options: { daemo
         await waitFor(async () => (await checkOnce(labTarget(group), labExpectations(group))).healthy, options.readyTimeoutMs ?? 20_000, `group ${spec.name} healthy`);
         return group;
     } catch (error) {
-        stopGroup(group);
+        await stopGroup(group);
         throw error;
     }
 }
@@ -197,11 +198,10 @@ export function labTarget(group: LabGroup, probeTimeoutMs = 1000): Target {
 
 /** What a lab group was started to be. */
 export function labExpectations(group: LabGroup): Expectations {
-    const bytes = /^(\d+)mb$/i.exec(group.spec.maxmemory);
     return {
         masterName: group.spec.masterName,
         maxmemoryPolicy: group.spec.maxmemoryPolicy,
-        maxmemoryBytes: bytes ? Number(bytes[1]) * 1024 * 1024 : undefined,
+        maxmemoryBytes: parseRedisBytes(group.spec.maxmemory),
         redisCount: group.spec.redisCount,
         sentinelCount: group.spec.sentinelCount,
     };
@@ -217,8 +217,20 @@ export function isAlive(pid: number): boolean {
     }
 }
 
+/** Resolves once none of `pids` is alive, or after `timeoutMs`; polls without blocking the event loop. */
+export async function whenGone(pids: number[], timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    // The event loop must keep running: Node reaps its own children only then, and an unreaped
+    // child still answers kill(pid, 0).
+    while (pids.some(isAlive)) {
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+}
+
 /** Stops every process of the group by PID (resuming stopped ones first) and removes its folder. */
-export function stopGroup(group: LabGroup): void {
+export async function stopGroup(group: LabGroup): Promise<void> {
     const pids = [...group.redis, ...group.sentinels].map((server) => server.pid);
     for (const pid of pids) {
         for (const signal of ["SIGCONT", "SIGKILL"] as const) {
@@ -229,9 +241,6 @@ export function stopGroup(group: LabGroup): void {
             }
         }
     }
-    const deadline = Date.now() + 2000;
-    while (pids.some(isAlive) && Date.now() < deadline) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
+    await whenGone(pids);
     fs.rmSync(group.dir, { recursive: true, force: true });
 }

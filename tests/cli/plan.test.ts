@@ -3,12 +3,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PASSWORD_PLACEHOLDER, SECRET_MASK } from "../../tools/mockRuntime";
-import { ENCRYPTED_PLACEHOLDER, stackConfigFromDocument } from "../../tools/stackFile";
+import { PASSWORD_PLACEHOLDER, SECRET_MASK } from "../../plan/mockRuntime";
+import { ENCRYPTED_PLACEHOLDER, stackConfigFromDocument } from "../../config/stackFile";
 import { PROJECT_DIR } from "../support/stacks";
 
 function plan(...args: string[]) {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "plan.ts"), ...args], {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "plan.ts"), ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 60_000,
@@ -75,12 +75,12 @@ describe("tools: plan", () => {
                 }
             }
             assert.match(dev.stdout, /create=scripts\/join-node.sh \(API_SERVER_ENDPOINT='10.0.1.10:6443' NODE_NAME='k8s-redis-auth' NODE_LABELS='redis-cluster=auth'\) stdin=\[secret\]/);
-            assert.match(dev.stdout, /aws:secretsmanager\/secretVersion:SecretVersion  app-env-version\n\s+value=\[secret\]/);
-            assert.match(dev.stdout, /kubernetes:external-secrets.io\/v1beta1:ExternalSecret  app-env-api-api-redis-env/);
-            assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n  vcpuQuota.runningVcpus = 36\n  vcpuQuota.quotaVcpus = 43/);
+            assert.match(dev.stdout, /aws:secretsmanager\/secretVersion:SecretVersion {2}app-env-version\n\s+value=\[secret\]/);
+            assert.match(dev.stdout, /kubernetes:external-secrets.io\/v1beta1:ExternalSecret {2}app-env-api-api-redis-env/);
+            assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n {2}vcpuQuota.runningVcpus = 36\n {2}vcpuQuota.quotaVcpus = 43/);
             const prod = plan("--stack", "prod");
             assert.strictEqual(prod.code, 0, prod.stderr);
-            assert.deepStrictEqual([...prod.stdout.matchAll(/aws:ec2\/instance:Instance  \w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]), ["t3.large", "t3.medium", "t3.medium"]);
+            assert.deepStrictEqual([...prod.stdout.matchAll(/aws:ec2\/instance:Instance {2}\w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]), ["t3.large", "t3.medium", "t3.medium"]);
         });
 
         it("fails the plan when the nodes exceed the vCPU quota, naming the numbers", () => {

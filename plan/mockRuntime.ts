@@ -50,9 +50,9 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
 }
 
-// `waitForRPCs` is exported by the SDK's settings module but not re-exported at the top level.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+// `pulumi.runtime.waitForRPCs` is on the runtime namespace at run time but left out of its typings
+// (marked internal): it resolves when every outstanding registration has finished.
+const { waitForRPCs } = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
 
 type Callback = (err: unknown, response: unknown) => void;
 interface RegisterRequest {
@@ -67,13 +67,11 @@ interface RegisterRequest {
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const { specialSigKey, specialSecretSig, unknownValue } = pulumi.runtime;
 
 /** Replaces secrets with `[secret]` and unknowns with `<known after deploy>`, recursively. */
 export function maskValue(value: unknown): unknown {
-    if (value === UNKNOWN) {
+    if (value === unknownValue) {
         return KNOWN_AFTER_DEPLOY;
     }
     if (Array.isArray(value)) {
@@ -81,7 +79,7 @@ export function maskValue(value: unknown): unknown {
     }
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
-        if (record[SECRET_SIG_KEY] === SECRET_SIG) {
+        if (record[specialSigKey] === specialSecretSig) {
             return SECRET_MASK;
         }
         return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, maskValue(item)]));

@@ -1,77 +1,8 @@
-// Offline plan: runs the program under the SDK's mock runtime with a stack file's config and
-// prints what `pulumi up` would build. No cloud, no Pulumi CLI, no credentials.
-//
-//   npm run plan -- --stack prod [--json plan.json] [--config-file path/to/Pulumi.x.yaml] [--vcpu-quota N]
-//
-// AWS look-ups are answered by a simulated account (tools/simulatedAccount.ts): a 43 vCPU quota
-// with 36 vCPUs running, unless --vcpu-quota says otherwise.
+// The human-readable plan: a resource tree with the settings that matter, what each waits for,
+// then the stack outputs.
 
-import * as fs from "fs";
-import * as path from "path";
-import { KNOWN_AFTER_DEPLOY, ProgramRun, RecordedResource, runProgram, SECRET_MASK } from "./mockRuntime";
-import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "./simulatedAccount";
-import { readStackFile } from "./stackFile";
-
-const PROJECT_DIR = path.resolve(__dirname, "..");
-const PROJECT = "redis-ha";
-
-/** A plan as written by `--json`. */
-export interface PlanDocument {
-    /** Stack name. */
-    stack: string;
-    /** Every resource the program registers, inputs masked. */
-    resources: Array<{ urn: string; type: string; name: string; parent: string | null; inputs: Record<string, unknown> }>;
-    /** Stack outputs, secrets masked. */
-    outputs: Record<string, unknown>;
-}
-
-/** The outcome of planning one stack. */
-export type PlanResult =
-    | { ok: true; stack: string; run: ProgramRun }
-    | { ok: false; stack: string; problems: string[] };
-
-/**
- * Plans a stack from its stack file against a simulated AWS account. Invalid config and a failed
- * preflight yield their messages, not an exception.
- */
-export async function planStack(stack: string, configFile?: string, account: SimulatedAccount = DEFAULT_ACCOUNT): Promise<PlanResult> {
-    const file = configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) {
-        return { ok: false, stack, problems: [`no stack file ${file}`] };
-    }
-    const { config, secretKeys } = readStackFile(file, PROJECT);
-    try {
-        const run = await runProgram({
-            stack,
-            config,
-            secretKeys,
-            programPath: path.join(PROJECT_DIR, "index.ts"),
-            invoke: (token, inputs) => answerInvoke(account, token, inputs),
-        });
-        return { ok: true, stack, run };
-    } catch (error) {
-        // Matched by shape: the program's modules are loaded fresh, so `instanceof` would not hold.
-        const issues = (error as { issues?: Array<{ key: string; message: string }> }).issues;
-        if ((error as Error).name === "ConfigError" && Array.isArray(issues)) {
-            return { ok: false, stack, problems: issues.map((issue) => `${issue.key}: ${issue.message}`) };
-        }
-        // A check the program runs before creating anything (the vCPU quota preflight).
-        if ((error as { __pulumiRunError?: boolean }).__pulumiRunError) {
-            // The SDK prefixes the path of every input the failure travelled through; the cause is what matters.
-            return { ok: false, stack, problems: [(error as Error).message.replace(/^(error serializing property "[^"]*": )+/, "")] };
-        }
-        throw error;
-    }
-}
-
-/** The `--json` document of a successful plan. */
-export function planDocument(stack: string, run: ProgramRun): PlanDocument {
-    return {
-        stack,
-        resources: run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: r.inputs })),
-        outputs: run.outputs,
-    };
-}
+import { FAILOVER_TYPE_TOKEN } from "../facts/operator";
+import { KNOWN_AFTER_DEPLOY, ProgramRun, RecordedResource, SECRET_MASK } from "./mockRuntime";
 
 function get(value: unknown, ...keys: string[]): unknown {
     return keys.reduce<unknown>((current, key) => (current as Record<string, unknown> | undefined)?.[key], value);
@@ -101,7 +32,7 @@ export function describeResource(resource: RecordedResource): string {
             return `length=${inputs.length} special=${inputs.special} (value ${KNOWN_AFTER_DEPLOY})`;
         case "kubernetes:core/v1:Secret":
             return `name=${text(get(inputs, "metadata", "name"))} namespace=${text(get(inputs, "metadata", "namespace"))} data=${SECRET_MASK}`;
-        case "kubernetes:databases.spotahome.com/v1:RedisFailover": {
+        case FAILOVER_TYPE_TOKEN: {
             const redis = get(inputs, "spec", "redis") as Record<string, unknown>;
             const storage = redis.storage as Record<string, unknown>;
             const pvc = get(storage, "persistentVolumeClaim", "spec") as Record<string, unknown> | undefined;
@@ -210,68 +141,4 @@ export function formatPlan(stack: string, run: ProgramRun): string {
     flatten(run.outputs, "");
     lines.push("", `${SECRET_MASK}: secret, never shown. ${KNOWN_AFTER_DEPLOY}: only a real deploy knows it.`);
     return lines.join("\n");
-}
-
-interface PlanCommand {
-    stack: string;
-    json?: string;
-    configFile?: string;
-    vcpuQuota?: number;
-}
-
-function parseArgs(argv: string[]): PlanCommand {
-    const command: Partial<PlanCommand> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = argv[i + 1];
-        if ((flag === "--stack" || flag === "--json" || flag === "--config-file") && value !== undefined && !value.startsWith("--")) {
-            command[flag === "--stack" ? "stack" : flag === "--json" ? "json" : "configFile"] = value;
-            i++;
-        } else if (flag === "--vcpu-quota" && value !== undefined && /^\d+$/.test(value)) {
-            command.vcpuQuota = Number(value);
-            i++;
-        } else {
-            throw new Error(`unexpected argument ${flag}`);
-        }
-    }
-    if (!command.stack) {
-        throw new Error("--stack NAME is required");
-    }
-    return command as PlanCommand;
-}
-
-async function main(): Promise<number> {
-    let command: PlanCommand;
-    try {
-        command = parseArgs(process.argv.slice(2));
-    } catch (error) {
-        console.error(`plan: ${(error as Error).message}\nusage: npm run plan -- --stack NAME [--json FILE] [--config-file FILE] [--vcpu-quota N]`);
-        return 2;
-    }
-    const account = command.vcpuQuota === undefined ? DEFAULT_ACCOUNT : { ...DEFAULT_ACCOUNT, vcpuQuota: command.vcpuQuota };
-    const result = await planStack(command.stack, command.configFile, account);
-    if (!result.ok) {
-        console.error(`Stack "${command.stack}" cannot be deployed; nothing planned:`);
-        for (const problem of result.problems) {
-            console.error(`  - ${problem}`);
-        }
-        return 1;
-    }
-    console.log(formatPlan(result.stack, result.run));
-    if (command.json) {
-        fs.writeFileSync(command.json, `${JSON.stringify(planDocument(result.stack, result.run), null, 2)}\n`);
-        console.log(`\nWrote ${command.json}`);
-    }
-    console.log(`\nWall time: ${process.uptime().toFixed(2)} s`);
-    return 0;
-}
-
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (error) => {
-            console.error(error);
-            process.exit(1);
-        },
-    );
 }

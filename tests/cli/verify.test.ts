@@ -4,13 +4,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
-import { parseVerifyArgs, UsageError } from "../../tools/verify";
-import { freePort, LabGroup, startGroup, stopGroup } from "../../tools/redisLab";
+import { UsageError } from "../../cli/command";
+import { parseVerifyArgs } from "../../cli/verify";
+import { MASTER_NAME } from "../../facts/operator";
+import { freePort, LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { PROJECT_DIR } from "../support/stacks";
 
 function verify(args: string[], env: Record<string, string> = {}) {
     const started = Date.now();
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "verify.ts"), ...args], {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 30_000,
@@ -19,7 +21,7 @@ function verify(args: string[], env: Record<string, string> = {}) {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
 }
 
-describe("tools: verify", function () {
+describe("cli: verify", function () {
     this.timeout(60_000);
     let root: string;
     let group: LabGroup;
@@ -29,12 +31,12 @@ describe("tools: verify", function () {
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-verify-"));
         group = await startGroup(
-            { name: "auth", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: true, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: "mymaster" },
+            { name: "auth", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: true, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: MASTER_NAME },
             root,
         );
         args = [
             "--sentinel", group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
-            "--master-name", "mymaster",
+            "--master-name", MASTER_NAME,
             "--expect-policy", "noeviction",
             "--expect-redis", "2",
             "--expect-sentinels", "3",
@@ -43,8 +45,8 @@ describe("tools: verify", function () {
             "--timeout", "3",
         ];
     });
-    after(() => {
-        stopGroup(group);
+    after(async () => {
+        await stopGroup(group);
         fs.rmSync(root, { recursive: true, force: true });
     });
 
@@ -82,7 +84,7 @@ describe("tools: verify", function () {
         let run = verify(args, { LAB_REDIS_PASSWORD: "wrong" });
         assert.strictEqual(run.code, 1);
         assert.match(run.stdout, /^FAIL {2}redis-reachable +.*authentication failed/m);
-        run = verify(args.map((a) => (a === "mymaster" ? "othermaster" : a)), env);
+        run = verify(args.map((a) => (a === MASTER_NAME ? "othermaster" : a)), env);
         assert.strictEqual(run.code, 1);
         assert.match(run.stdout, /^FAIL {2}master-known +.*know no master named "othermaster"/m);
         run = verify(args.map((a) => (a === "256mb" ? "1gb" : a)), env);
@@ -107,18 +109,58 @@ describe("tools: verify", function () {
         }
     });
 
-    it("exits 2 on bad usage, naming the flag", () => {
+    it("exits 2 on bad usage, naming the flag, with the usage and no stack trace", () => {
         for (const [bad, why] of [
             [["--master-name", "m"], /--expect-policy is required/],
-            [[...args, "--bogus"], /unknown argument --bogus/],
+            [[...args, "--bogus"], /Unknown option '--bogus'/],
+            [[...args, "stray"], /stray/],
+            [[...args, "--timeout"], /--timeout/],
             [args.map((a) => (a === "noeviction" ? "lru" : a)), /--expect-policy must be one of/],
-            [args.map((a) => (a === "2" ? "two" : a)), /--expect-redis must be a whole number/],
+            [args.map((a) => (a === "2" ? "two" : a)), /--expect-redis takes a whole number of at least 1, got "two"/],
+            [args.map((a) => (a === "256mb" ? "lots" : a)), /--expect-maxmemory lots is not a Redis size/],
+            [[...args, "--password-env", "NO_SUCH_VARIABLE_FOR_VERIFY"], /--password-env NO_SUCH_VARIABLE_FOR_VERIFY: no such environment variable/],
         ] as Array<[string[], RegExp]>) {
             const run = verify(bad, env);
             assert.strictEqual(run.code, 2, bad.join(" "));
             assert.match(run.stderr, why);
+            assert.match(run.stderr, /^usage: npm run verify -- /m);
+            assert.doesNotMatch(run.stderr, /^\s+at /m, "no stack trace");
         }
-        assert.throws(() => parseVerifyArgs([...args.slice(0, 2), "--namespace", "redis", ...args.slice(2)]), UsageError);
+    });
+
+    it("prints its usage with --help and exits 0", () => {
+        const run = verify(["--help"]);
+        assert.strictEqual(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^usage: npm run verify -- /);
+        for (const flag of ["--sentinel", "--kubeconfig", "--namespace", "--name", "--master-name", "--expect-policy", "--expect-redis", "--expect-sentinels", "--expect-maxmemory", "--password-env", "--timeout", "--json"]) {
+            assert.ok(run.stdout.includes(flag), `usage names ${flag}`);
+        }
+    });
+
+    it("parses the flags into a command, either reach but not both", () => {
+        process.env.LAB_REDIS_PASSWORD = env.LAB_REDIS_PASSWORD;
+        try {
+            const command = parseVerifyArgs([...args, "--json", "--timeout=7"]);
+            assert.deepStrictEqual(command.sentinels, group.sentinels.map((s) => `127.0.0.1:${s.port}`));
+            assert.deepStrictEqual(command.expected, { masterName: MASTER_NAME, maxmemoryPolicy: "noeviction", maxmemoryBytes: 256 * 1024 * 1024, redisCount: 2, sentinelCount: 3 });
+            assert.strictEqual(command.timeoutSeconds, 7);
+            assert.strictEqual(command.json, true);
+            const kube = parseVerifyArgs(["--namespace", "redis", "--name", "auth-redis", "--kubeconfig", "/dev/null", ...args.slice(2)]);
+            assert.deepStrictEqual(kube.kubernetes, { kubeconfigFile: "/dev/null", namespace: "redis", name: "auth-redis" });
+            assert.strictEqual(kube.sentinels, undefined);
+            assert.throws(() => parseVerifyArgs([...args.slice(0, 2), "--namespace", "redis", ...args.slice(2)]), UsageError);
+            assert.throws(() => parseVerifyArgs(args.slice(2)), /--sentinel, or --namespace and --name, is required/);
+            assert.throws(() => parseVerifyArgs(["--sentinel", "no-port", ...args.slice(2)]), /--sentinel: "no-port" is not host:port/);
+        } finally {
+            delete process.env.LAB_REDIS_PASSWORD;
+        }
+    });
+
+    it("exits 1 with one clean line when the kubeconfig cannot be read", () => {
+        const run = verify(["--namespace", "redis", "--name", "auth-redis", "--kubeconfig", path.join(root, "missing-kubeconfig"), ...args.slice(2)], env);
+        assert.strictEqual(run.code, 1, run.stdout + run.stderr);
+        assert.match(run.stderr, /^verify: .*ENOENT.*missing-kubeconfig/);
+        assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr);
     });
 
     describe("faults that change the group", () => {
@@ -126,7 +168,7 @@ describe("tools: verify", function () {
         let freshArgs: string[];
         beforeEach(async () => {
             fresh = await startGroup(
-                { name: "fault", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: false, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: "mymaster" },
+                { name: "fault", redisCount: 2, sentinelCount: 3, password: "verify-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: false, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: MASTER_NAME },
                 root,
             );
             freshArgs = args.map((a) => (a.includes(",") ? fresh.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",") : a));

@@ -3,11 +3,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isAlive } from "../../tools/redisLab";
+import { isAlive } from "../../lab/redisLab";
 import { PROJECT_DIR } from "../support/stacks";
 
 function lab(dir: string, ...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "lab.ts"), ...args], {
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "lab.ts"), ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 90_000,

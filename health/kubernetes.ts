@@ -3,7 +3,9 @@
 // to those local ports. The checks themselves are the same as for direct addresses.
 
 import type { Socket } from "net";
-import { Endpoint, Target } from "./checks";
+import { componentPort, FailoverComponent, LABEL_COMPONENT, podSelector } from "../facts/operator";
+import { Endpoint, errorText, Target } from "./connection";
+import type { OpenTarget } from "./reach";
 
 /** A pod port to forward. */
 export interface PodEndpoint {
@@ -11,27 +13,14 @@ export interface PodEndpoint {
     pod: string;
     /** Pod IP, as Sentinel reports it. */
     ip: string;
-    /** Container port (6379 or 26379). */
+    /** Container port (`componentPort(component)`). */
     port: number;
     /** `redis` or `sentinel`. */
-    component: "redis" | "sentinel";
+    component: FailoverComponent;
 }
 
 /** Connects one accepted local socket to a pod port. */
 export type Forwarder = (endpoint: PodEndpoint, socket: Socket) => void | Promise<void>;
-
-/** A target with its local listeners; `close` stops them. */
-export interface OpenTarget {
-    /** What the checks connect to. */
-    target: Target;
-    /** Stops every local listener and connection. */
-    close(): Promise<void>;
-}
-
-/** Label selector of the pods the operator creates for one RedisFailover. */
-export function failoverPodSelector(name: string): string {
-    return `app.kubernetes.io/part-of=redis-failover,app.kubernetes.io/name=${name}`;
-}
 
 /** Listens on a free local port per pod endpoint and forwards each connection with `forward`. */
 export async function openForwardedTarget(
@@ -103,16 +92,27 @@ export async function openKubeTarget(options: KubeTargetOptions): Promise<OpenTa
         config.loadFromDefault();
     }
     const core = config.makeApiClient(k8s.CoreV1Api);
-    const pods = await core.listNamespacedPod(options.namespace, undefined, undefined, undefined, "status.phase=Running", failoverPodSelector(options.name));
+    const pods = await core
+        .listNamespacedPod(options.namespace, undefined, undefined, undefined, "status.phase=Running", podSelector(options.name))
+        .catch((error: unknown) => {
+            throw kubeApiError(error, `listing the pods of RedisFailover ${options.namespace}/${options.name}`);
+        });
     const endpoints: PodEndpoint[] = pods.body.items.flatMap((pod): PodEndpoint[] => {
-        const component = pod.metadata?.labels?.["app.kubernetes.io/component"];
+        const component = pod.metadata?.labels?.[LABEL_COMPONENT];
         const ip = pod.status?.podIP;
         if (!ip || !pod.metadata?.name || (component !== "redis" && component !== "sentinel")) return [];
-        return [{ pod: pod.metadata.name, ip, port: component === "redis" ? 6379 : 26379, component }];
+        return [{ pod: pod.metadata.name, ip, port: componentPort(component), component }];
     });
     if (!endpoints.some((e) => e.component === "sentinel")) {
         throw new Error(`no running sentinel pod of RedisFailover ${options.namespace}/${options.name}`);
     }
     const portForward = new k8s.PortForward(config);
     return openForwardedTarget(endpoints, (endpoint, socket) => portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined), options);
+}
+
+/** The API server's own message (`pods is forbidden: ...`) rather than the client's "HTTP request failed". */
+function kubeApiError(error: unknown, what: string): Error {
+    const { statusCode, body } = (error ?? {}) as { statusCode?: number; body?: { message?: string } };
+    const detail = typeof body?.message === "string" ? body.message : errorText(error);
+    return new Error(`${what}: ${statusCode ? `${statusCode} ` : ""}${detail}`, { cause: error });
 }

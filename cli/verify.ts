@@ -1,0 +1,155 @@
+// `npm run verify`: the checks `pulumi up` runs after a deploy, once, on demand.
+
+import * as fs from "fs";
+import { MAXMEMORY_POLICIES } from "../config/types";
+import { parseRedisBytes } from "../config/units";
+import { MASTER_NAME } from "../facts/operator";
+import { checkOnce, Expectations, formatReport, HealthReport, openTarget, parseEndpoint, Reach } from "../health";
+import { parseFlags, runCommand, UsageError, wholeNumber } from "./command";
+
+const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,HOST:PORT...] | [--kubeconfig FILE] --namespace NS --name NAME)
+         --master-name NAME --expect-policy POLICY --expect-redis N --expect-sentinels N
+         [--expect-maxmemory SIZE] [--password-env VAR] [--timeout SECONDS] [--json]
+
+Runs every health check of one Redis + Sentinel group once and prints what holds and what does not.
+  --sentinel LIST        sentinel addresses, reached directly (inside the cluster network)
+  --namespace, --name    the RedisFailover, reached through the Kubernetes API (port-forwards);
+  --kubeconfig FILE      with this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
+  --master-name NAME     Sentinel's name for the master (the operator's groups: ${MASTER_NAME})
+  --expect-policy P      maxmemory-policy every redis must have, one of
+                         ${MAXMEMORY_POLICIES.join(", ")}
+  --expect-redis N       redis servers (master plus replicas)
+  --expect-sentinels N   sentinels
+  --expect-maxmemory S   maxmemory every redis must have, as Redis spells it (256mb)
+  --password-env VAR     environment variable holding the redis password
+  --timeout SECONDS      bound of the whole run, however the servers behave (default 10)
+  --json                 print the report as JSON instead of a table
+Exit status: 0 healthy, 1 unhealthy (or no complete answer within --timeout), 2 bad usage.`;
+
+const SPEC = {
+    name: "verify",
+    usage: USAGE,
+    options: {
+        sentinel: { type: "string" },
+        kubeconfig: { type: "string" },
+        namespace: { type: "string" },
+        name: { type: "string" },
+        "master-name": { type: "string" },
+        "expect-policy": { type: "string" },
+        "expect-redis": { type: "string" },
+        "expect-sentinels": { type: "string" },
+        "expect-maxmemory": { type: "string" },
+        "password-env": { type: "string" },
+        timeout: { type: "string" },
+        json: { type: "boolean" },
+    },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags<(typeof SPEC)["options"]>>;
+
+/** A parsed verify command. */
+export interface VerifyCommand {
+    /** Direct sentinel addresses. */
+    sentinels?: string[];
+    /** Through the Kubernetes API. */
+    kubernetes?: { kubeconfigFile?: string; namespace: string; name: string };
+    /** What the group must look like. */
+    expected: Expectations;
+    /** Environment variable holding the password. */
+    passwordEnv?: string;
+    /** Bound of the whole run, in seconds. */
+    timeoutSeconds: number;
+    /** Print JSON instead of a table. */
+    json: boolean;
+}
+
+function required(flags: Flags, flag: "master-name" | "expect-policy" | "expect-redis" | "expect-sentinels"): string {
+    const value = flags[flag];
+    if (value === undefined) throw new UsageError(`--${flag} is required`);
+    return value;
+}
+
+function expectationsOf(flags: Flags): Expectations {
+    const policy = required(flags, "expect-policy");
+    if (!(MAXMEMORY_POLICIES as readonly string[]).includes(policy)) throw new UsageError(`--expect-policy must be one of ${MAXMEMORY_POLICIES.join(", ")}`);
+    const maxmemoryText = flags["expect-maxmemory"];
+    const maxmemoryBytes = maxmemoryText === undefined ? undefined : parseRedisBytes(maxmemoryText);
+    if (maxmemoryText !== undefined && maxmemoryBytes === undefined) throw new UsageError(`--expect-maxmemory ${maxmemoryText} is not a Redis size (e.g. 256mb)`);
+    return {
+        masterName: required(flags, "master-name"),
+        maxmemoryPolicy: policy,
+        ...(maxmemoryBytes === undefined ? {} : { maxmemoryBytes }),
+        redisCount: wholeNumber("expect-redis", required(flags, "expect-redis"), 0, 1),
+        sentinelCount: wholeNumber("expect-sentinels", required(flags, "expect-sentinels"), 0, 1),
+    };
+}
+
+function reachOf(flags: Flags): Pick<VerifyCommand, "sentinels" | "kubernetes"> {
+    const { sentinel, namespace, name } = flags;
+    if (sentinel !== undefined && (namespace !== undefined || name !== undefined)) throw new UsageError("give --sentinel or --namespace/--name, not both");
+    if (sentinel !== undefined) {
+        const sentinels = sentinel.split(",").filter(Boolean);
+        for (const address of sentinels) {
+            try {
+                parseEndpoint(address);
+            } catch (error) {
+                throw new UsageError(`--sentinel: ${(error as Error).message}`);
+            }
+        }
+        return { sentinels };
+    }
+    if (namespace !== undefined && name !== undefined) {
+        return { kubernetes: { kubeconfigFile: flags.kubeconfig, namespace, name } };
+    }
+    throw new UsageError("--sentinel, or --namespace and --name, is required");
+}
+
+/** The command from parsed flags; throws `UsageError` naming the bad flag. */
+export function commandOf(flags: Flags): VerifyCommand {
+    const expected = expectationsOf(flags);
+    const timeoutSeconds = Number(flags.timeout ?? "10");
+    if (!(timeoutSeconds > 0)) throw new UsageError("--timeout must be a positive number of seconds");
+    const reach = reachOf(flags);
+    const passwordEnv = flags["password-env"];
+    if (passwordEnv !== undefined && process.env[passwordEnv] === undefined) throw new UsageError(`--password-env ${passwordEnv}: no such environment variable`);
+    return { ...reach, expected, passwordEnv, timeoutSeconds, json: flags.json ?? false };
+}
+
+/** Parses the command line; throws `UsageError` naming the bad flag. */
+export function parseVerifyArgs(argv: string[]): VerifyCommand {
+    return commandOf(parseFlags(SPEC, argv));
+}
+
+/** Runs the checks once within the command's timeout. */
+export async function runVerify(command: VerifyCommand): Promise<HealthReport> {
+    const password = command.passwordEnv ? process.env[command.passwordEnv] : undefined;
+    // Each network call gets a share of the budget, so one silent server cannot use all of it.
+    const probeTimeoutMs = Math.max(100, Math.min(1000, (command.timeoutSeconds * 1000) / 4));
+    const kube = command.kubernetes;
+    const reach: Reach = kube
+        ? { kubernetes: { namespace: kube.namespace, name: kube.name, kubeconfig: kube.kubeconfigFile === undefined ? undefined : fs.readFileSync(kube.kubeconfigFile, "utf8") } }
+        : { sentinels: command.sentinels };
+    const opened = await openTarget(reach, password, probeTimeoutMs);
+    try {
+        return await checkOnce(opened.target, command.expected);
+    } finally {
+        await opened.close();
+    }
+}
+
+async function main(flags: Flags): Promise<number> {
+    const command = commandOf(flags);
+    // Whatever the servers do, the run ends by --timeout.
+    const timer = setTimeout(() => {
+        console.error(`verify: no complete answer within ${command.timeoutSeconds}s`);
+        process.exit(1);
+    }, command.timeoutSeconds * 1000);
+    timer.unref();
+    const report = await runVerify(command);
+    console.log(command.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return report.healthy ? 0 : 1;
+}
+
+if (require.main === module) {
+    runCommand(SPEC, main);
+}

@@ -1,0 +1,68 @@
+// What applications get: env vars, their publication to Secrets Manager, alerts, and the health check.
+
+import { z } from "zod";
+import { dnsLabelProblem, dnsSubdomainProblem, goDurationProblem, kmsKeyProblem, secretsManagerNameProblem } from "../../facts/patterns";
+import { ALWAYS, field, grammar, int, labelMap, matching, strict } from "./common";
+
+/** `appEnv`: env var name, the purpose it points at, and a logical db; names unique. */
+export const appEnvSchema = z
+    .array(
+        strict({
+            name: matching(/^[A-Z_][A-Z0-9_]*$/, "is not an environment variable name (A-Z, 0-9, _)"),
+            instance: grammar(),
+            db: int(0, 15),
+        }),
+    )
+    .superRefine((entries, ctx) => {
+        const seen = new Map<string, number>();
+        (Array.isArray(entries) ? entries : []).forEach((entry, index) => {
+            const name = field(entry, "name");
+            if (typeof name !== "string") return;
+            const first = seen.get(name);
+            if (first === undefined) seen.set(name, index);
+            else ctx.addIssue({ code: "custom", path: [index, "name"], message: `${name} is already defined by redis-ha:appEnv[${first}]` });
+        });
+    }, ALWAYS)
+    .default([]);
+
+export const verifySchema = strict({
+    enabled: z.boolean().default(true),
+    // `kubernetes`: through the API server; `direct`: service and pod addresses, for runners inside the cluster network.
+    transport: z.enum(["kubernetes", "direct"]).default("kubernetes"),
+    timeoutSeconds: int(5, 3600).default(300),
+}).prefault({});
+
+const externalSecretSchema = strict({
+    namespace: grammar(dnsLabelProblem),
+    name: grammar(dnsSubdomainProblem).default("redis-env"),
+    storeName: grammar(dnsSubdomainProblem),
+    storeKind: z.enum(["ClusterSecretStore", "SecretStore"]).default("ClusterSecretStore"),
+    refreshInterval: grammar(goDurationProblem).default("1h"),
+});
+
+/** Publishing appEnv to Secrets Manager: off when the key is absent, on by default when it is set. */
+export function appSecretsSchema(stackName: string) {
+    return strict({
+        enabled: z.boolean().default(true),
+        name: grammar(secretsManagerNameProblem).default(`redis-ha/${stackName}/app-env`),
+        kmsKeyId: grammar(kmsKeyProblem).optional(),
+        externalSecrets: z.array(externalSecretSchema).default([]),
+    })
+        .superRefine((appSecrets, ctx) => {
+            const targets = field(appSecrets, "externalSecrets");
+            if (field(appSecrets, "enabled") === false && Array.isArray(targets) && targets.length > 0) {
+                ctx.addIssue({ code: "custom", path: ["externalSecrets"], message: "ExternalSecrets read the published secret; enable appSecrets or remove them" });
+            }
+        }, ALWAYS)
+        .prefault({ enabled: false });
+}
+
+/** PodMonitors and a PrometheusRule: off when the key is absent, on by default when it is set. */
+export const alertsSchema = strict({
+    enabled: z.boolean().default(true),
+    labels: labelMap().default({}),
+    memoryRatio: z
+        .number()
+        .refine((ratio) => ratio > 0 && ratio < 1, { error: (issue) => `must be a number between 0 and 1, got ${JSON.stringify(issue.input)}` })
+        .default(0.8),
+}).prefault({ enabled: false });

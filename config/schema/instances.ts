@@ -1,0 +1,199 @@
+// The purpose-built instances: one RedisFailover per `instances.<purpose>`.
+
+import { z } from "zod";
+import { MAX_FAILOVER_NAME_LENGTH } from "../../facts/operator";
+import {
+    ACCESS_MODES,
+    dnsLabelProblem,
+    dnsSubdomainProblem,
+    parseQuantity,
+    parseRedisBytes,
+    quantityProblem,
+    redisDirectiveProblem,
+    redisMaxmemoryProblem,
+    sentinelDirectiveProblem,
+} from "../../facts/patterns";
+import { formatBytes } from "../units";
+import { ALWAYS, field, grammar, int, labelKey, labelValue, resourcesSchema, strict, TAINT_EFFECTS } from "./common";
+
+/** Redis's eight `maxmemory-policy` values. */
+export const MAXMEMORY_POLICIES = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+] as const;
+
+/** The share of the redis container's memory limit that `maxmemory` may use; fork and buffers need the rest. */
+export const MAXMEMORY_LIMIT_RATIO = 0.75;
+
+/** Free-form directives, each checked by its grammar; the list defaults to empty. */
+function directives(problem: (line: string) => string | undefined) {
+    return z
+        .array(z.string())
+        .superRefine((lines, ctx) =>
+            lines.forEach((line, index) => {
+                const why = problem(line);
+                if (why) ctx.addIssue({ code: "custom", path: [index], message: `${JSON.stringify(line)} ${why}` });
+            }),
+        )
+        .default([]);
+}
+
+const sentinelSchema = strict({
+    replicas: int(1).superRefine((replicas, ctx) => {
+        // A majority of an even group is no more tolerant than the odd group below it.
+        if (replicas !== 1 && (replicas < 3 || replicas % 2 === 0)) {
+            ctx.addIssue({ code: "custom", message: `must be 1 (non-HA stacks only) or odd and at least 3, so a majority can agree; got ${replicas}` });
+        }
+    }),
+    resources: resourcesSchema.optional(),
+    downAfterMilliseconds: int(100).default(5000),
+    failoverTimeout: int(1000).default(10000),
+    customConfig: directives((line) => sentinelDirectiveProblem(line)),
+});
+
+const pvcSchema = strict({
+    size: grammar((size) => quantityProblem(size, "storage"), "persistent storage needs a size (e.g. 1Gi)"),
+    storageClass: grammar(dnsSubdomainProblem, "persistent storage needs a storage class (e.g. gp3)"),
+    accessModes: z.array(z.enum(ACCESS_MODES)).min(1, "needs at least one access mode").default(["ReadWriteOnce"]),
+});
+
+/** `emptyDir: {}` or `persistentVolumeClaim`; `keepAfterDeletion` defaults to protectData (filled in by the stack). */
+const storageSchema = strict({
+    emptyDir: strict({}).optional(),
+    persistentVolumeClaim: pvcSchema.optional(),
+    keepAfterDeletion: z.boolean().optional(),
+})
+    .superRefine((storage, ctx) => {
+        const [emptyDir, pvc] = [field(storage, "emptyDir"), field(storage, "persistentVolumeClaim")];
+        if (emptyDir !== undefined && pvc !== undefined) {
+            ctx.addIssue({ code: "custom", message: "sets both emptyDir and persistentVolumeClaim; choose one" });
+        } else if (pvc === undefined && field(storage, "keepAfterDeletion") !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["keepAfterDeletion"], message: "only applies to persistentVolumeClaim storage" });
+        }
+    }, ALWAYS)
+    .transform((storage) =>
+        storage.persistentVolumeClaim
+            ? { kind: "persistentVolumeClaim" as const, ...storage.persistentVolumeClaim, keepAfterDeletion: storage.keepAfterDeletion }
+            : { kind: "emptyDir" as const },
+    )
+    .prefault({});
+
+const redisSchema = strict({
+    replicas: int(1),
+    resources: resourcesSchema.optional().superRefine((resources, ctx) => {
+        if (resources === undefined) ctx.addIssue({ code: "custom", message: "redis needs resources.limits.memory, which bounds maxmemory" });
+        else if (field(resources, "limits", "memory") === undefined) {
+            ctx.addIssue({ code: "custom", path: ["limits", "memory"], message: "redis needs a memory limit, which bounds maxmemory" });
+        }
+    }, ALWAYS),
+    maxmemory: z
+        .union([z.string(), z.number()], { error: () => "must be a Redis memory size (e.g. 256mb) or a number of bytes" })
+        .superRefine((value, ctx) => {
+            const why = redisMaxmemoryProblem(value);
+            if (why) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${why}` });
+        }),
+    maxmemoryPolicy: z.enum(MAXMEMORY_POLICIES),
+    appendonly: z.boolean().default(false),
+    storage: storageSchema,
+    customConfig: directives((line) => redisDirectiveProblem(line)),
+    exporter: z.boolean().default(true),
+})
+    .superRefine((redis, ctx) => {
+        const [maxmemory, limit] = [field(redis, "maxmemory"), field(redis, "resources", "limits", "memory")];
+        const valid = (typeof maxmemory === "number" || typeof maxmemory === "string") && !redisMaxmemoryProblem(maxmemory);
+        const bytes = !valid ? undefined : typeof maxmemory === "number" ? maxmemory : parseRedisBytes(maxmemory);
+        const limitBytes = typeof limit === "string" && !quantityProblem(limit, "memory") ? parseQuantity(limit) : undefined;
+        if (bytes !== undefined && limitBytes !== undefined && bytes > limitBytes * MAXMEMORY_LIMIT_RATIO) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["maxmemory"],
+                message:
+                    `${maxmemory} (${formatBytes(bytes)}) exceeds ${MAXMEMORY_LIMIT_RATIO * 100}% of the memory limit ${limit} ` +
+                    `(${formatBytes(limitBytes * MAXMEMORY_LIMIT_RATIO)}); fork and replication buffers need the rest`,
+            });
+        }
+    }, ALWAYS)
+    .transform(({ resources, maxmemory, ...redis }) => ({
+        ...redis,
+        resources: resources!, // present: checked above
+        maxmemory: String(maxmemory),
+        maxmemoryBytes: typeof maxmemory === "number" ? maxmemory : parseRedisBytes(maxmemory)!,
+    }));
+
+const taintSchema = strict({
+    key: labelKey(),
+    value: labelValue().default(""),
+    effect: z.enum(TAINT_EFFECTS),
+});
+
+/** A RedisFailover name: a DNS-1123 label the operator accepts (`validate.go`, `maxNameLength`). */
+function failoverNameProblem(name: string): string | undefined {
+    const why = dnsLabelProblem(name);
+    if (why || name.length <= MAX_FAILOVER_NAME_LENGTH) return why;
+    return `has ${name.length} characters; the operator accepts at most ${MAX_FAILOVER_NAME_LENGTH}`;
+}
+
+const instanceSchema = strict({
+    name: grammar(failoverNameProblem).optional(),
+    sentinel: sentinelSchema.optional().superRefine((sentinel, ctx) => {
+        if (sentinel === undefined) ctx.addIssue({ code: "custom", message: "is required (at least sentinel.replicas)" });
+    }),
+    redis: redisSchema.optional().superRefine((redis, ctx) => {
+        if (redis === undefined) ctx.addIssue({ code: "custom", message: "is required" });
+    }),
+    taint: taintSchema.optional(),
+    // Data that must never be lost; defaults to "has a PVC".
+    holdsData: z.boolean().optional(),
+})
+    .superRefine((instance, ctx) => {
+        const storage = field(instance, "redis", "storage");
+        // A storage that failed its own checks is still read for whether it asks for a claim.
+        const hasPvc = field(storage, "kind") === "persistentVolumeClaim" || field(storage, "persistentVolumeClaim") !== undefined;
+        const holdsData = field(instance, "holdsData");
+        if (!(holdsData === undefined ? hasPvc : holdsData === true) || typeof field(instance, "redis") !== "object") return;
+        // Nothing evicted, every write logged, a volume that outlives the pod.
+        const policy = field(instance, "redis", "maxmemoryPolicy");
+        const problem = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path: ["redis", ...path], message });
+        if (MAXMEMORY_POLICIES.includes(policy as never) && policy !== "noeviction") problem(["maxmemoryPolicy"], `a data-holding instance must be noeviction, got ${policy}`);
+        if (field(instance, "redis", "appendonly") === false) problem(["appendonly"], "a data-holding instance must have AOF on");
+        if (storage !== undefined && !hasPvc && field(storage, "kind") === "emptyDir") problem(["storage"], "a data-holding instance must use a persistentVolumeClaim");
+        const lines = field(instance, "redis", "customConfig");
+        (Array.isArray(lines) ? lines : []).forEach((line, index) => {
+            if (typeof line === "string" && !redisDirectiveProblem(line) && redisDirectiveProblem(line, true)) {
+                problem(["customConfig", index], `${JSON.stringify(line)} ${redisDirectiveProblem(line, true)}`);
+            }
+        });
+    }, ALWAYS)
+    .transform(({ sentinel, redis, holdsData, ...instance }) => ({
+        ...instance,
+        sentinel: sentinel!, // present: checked above
+        redis: redis!,
+        holdsData: holdsData ?? redis!.storage.kind === "persistentVolumeClaim",
+    }));
+
+/** `instances.<purpose>`, in config order, each with its purpose and name (default `<purpose>-redis`). */
+export const instancesSchema = z
+    .record(z.string(), instanceSchema, { error: (issue) => (issue.input === undefined ? "is required: at least one instance" : undefined) })
+    .superRefine((instances, ctx) => {
+        if (instances === null || typeof instances !== "object") return;
+        if (Object.keys(instances).length === 0) ctx.addIssue({ code: "custom", message: "is empty: define at least one instance" });
+        const names = new Map<string, string>();
+        for (const [purpose, instance] of Object.entries(instances)) {
+            const keyProblem = dnsLabelProblem(purpose);
+            if (keyProblem) ctx.addIssue({ code: "custom", path: [purpose], message: `(the instance key) ${JSON.stringify(purpose)} ${keyProblem}; it is used as a node label value` });
+            const given = field(instance, "name");
+            const name = typeof given === "string" ? given : `${purpose}-redis`;
+            const defaultProblem = given === undefined && !keyProblem ? failoverNameProblem(name) : undefined;
+            if (defaultProblem) ctx.addIssue({ code: "custom", path: [purpose], message: `the default name ${JSON.stringify(name)} ${defaultProblem}; set instances.${purpose}.name` });
+            const other = names.get(name);
+            if (other !== undefined) ctx.addIssue({ code: "custom", path: [purpose, "name"], message: `"${name}" is already the name of instance ${other}` });
+            names.set(name, purpose);
+        }
+    }, ALWAYS)
+    .transform((instances) => Object.entries(instances).map(([purpose, { name, ...instance }]) => ({ purpose, name: name ?? `${purpose}-redis`, ...instance })));

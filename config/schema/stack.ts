@@ -1,0 +1,108 @@
+// The whole stack: top-level keys (`redis-ha:<key>`), the rules that span them, and the defaults that
+// depend on other settings (protectData, keepAfterDeletion).
+
+import { z } from "zod";
+import { dnsLabelProblem, imageReferenceProblem, sentinelDirectiveProblem } from "../../facts/patterns";
+import { alertsSchema, appEnvSchema, appSecretsSchema, verifySchema } from "./apps";
+import { clusterSchema, nodesSchema } from "./cluster";
+import { ALWAYS, field, grammar, labelKey, strict } from "./common";
+import { instancesSchema } from "./instances";
+import { operatorSchema } from "./operator";
+
+/** Top-level keys whose values are secrets: Pulumi must hold them encrypted. */
+export const SECRET_KEYS = ["kubeconfig", "sshPrivateKey"] as const;
+
+function stackShape(stackName: string) {
+    return {
+        // The stack promises high availability: every instance has at least 3 sentinels and 3 redis.
+        highlyAvailable: z.boolean().default(false),
+        // Defaults to highlyAvailable.
+        protectData: z.boolean().optional(),
+        namespace: grammar(dnsLabelProblem).default("redis"),
+        placementLabel: labelKey().default("redis-cluster"),
+        exporterImage: grammar(imageReferenceProblem).default("oliver006/redis_exporter:v1.62.0"),
+        // Ambient (the environment's kubeconfig) when absent.
+        kubeconfig: grammar().optional(),
+        operator: operatorSchema.prefault({}),
+        instances: instancesSchema,
+        appEnv: appEnvSchema,
+        cluster: clusterSchema.optional(),
+        nodes: nodesSchema,
+        // The SSH agent's keys when absent.
+        sshPrivateKey: grammar().optional(),
+        verify: verifySchema,
+        appSecrets: appSecretsSchema(stackName),
+        alerts: alertsSchema,
+    };
+}
+
+/** Rules that need more than one top-level key. `value` may be partly invalid: every read is checked. */
+function crossRules(value: unknown, ctx: z.RefinementCtx) {
+    const problem = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
+    const instances = field(value, "instances");
+    const purposes = Array.isArray(instances) ? instances.map((i) => String(field(i, "purpose"))) : Object.keys(instances ?? {});
+    const defined = `defined: ${purposes.join(", ") || "(none)"}`;
+
+    if (field(value, "highlyAvailable") === true) {
+        for (const purpose of purposes) {
+            const instance = Array.isArray(instances) ? instances.find((i) => field(i, "purpose") === purpose) : field(instances, purpose);
+            const sentinels = field(instance, "sentinel", "replicas");
+            const redis = field(instance, "redis", "replicas");
+            // Other counts below 3 already fail "odd and at least 3".
+            if (sentinels === 1) problem(["instances", purpose, "sentinel", "replicas"], "a highly available stack needs at least 3 sentinels for a quorum, got 1");
+            if (Number.isInteger(redis) && (redis as number) < 3) problem(["instances", purpose, "redis", "replicas"], `a highly available stack needs at least 3 redis (1 master + 2 replicas), got ${redis}`);
+            const lines = field(instance, "sentinel", "customConfig");
+            (Array.isArray(lines) ? lines : []).forEach((line, index) => {
+                const why = typeof line === "string" && !sentinelDirectiveProblem(line) ? sentinelDirectiveProblem(line, true) : undefined;
+                if (why) problem(["instances", purpose, "sentinel", "customConfig", index], `${JSON.stringify(line)} ${why}`);
+            });
+        }
+    }
+
+    // Without a readable set of instances, "names no instance" would only repeat the instances problem.
+    if (instances === null || typeof instances !== "object") return;
+    const appEnv = field(value, "appEnv");
+    (Array.isArray(appEnv) ? appEnv : []).forEach((entry, index) => {
+        const instance = field(entry, "instance");
+        if (typeof instance === "string" && instance.trim() !== "" && !purposes.includes(instance)) problem(["appEnv", index, "instance"], `names no instance; ${defined}`);
+    });
+
+    // Managed nodes: declaring any requires the cluster they join.
+    const nodes = field(value, "nodes");
+    const nodePurposes = Array.isArray(nodes) ? nodes.map((n) => String(field(n, "purpose"))) : Object.keys(nodes ?? {});
+    const prefix = field(value, "cluster", "nodeNamePrefix");
+    for (const purpose of nodePurposes) {
+        if (!purposes.includes(purpose)) problem(["nodes", purpose], `names no instance; ${defined}`);
+        const nodeName = `${typeof prefix === "string" ? prefix : "k8s-redis"}-${purpose}`;
+        if (nodeName.length > 63) problem(["nodes", purpose], `node name ${nodeName} is longer than 63 characters`);
+    }
+    if (nodePurposes.length > 0 && field(value, "cluster") === undefined) problem(["cluster"], "is required when nodes are declared: the cluster they join");
+}
+
+function buildStackSchema(stackName: string) {
+    return strict(stackShape(stackName))
+        .superRefine(crossRules, ALWAYS)
+        // kubeconfig and sshPrivateKey are left out: `loadConfig` reads them as secret outputs.
+        .transform(({ kubeconfig: _kubeconfig, sshPrivateKey: _sshPrivateKey, protectData: givenProtectData, cluster, ...stack }) => {
+            const protectData = givenProtectData ?? stack.highlyAvailable;
+            const instances = stack.instances.map((instance) => {
+                const given = instance.redis.storage;
+                const storage = given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
+                return { ...instance, redis: { ...instance.redis, storage } };
+            });
+            // The cluster is only used, and so only handed on, when nodes are managed.
+            return { ...stack, protectData, instances, ...(cluster && stack.nodes.length > 0 ? { cluster } : {}) };
+        });
+}
+
+const schemas = new Map<string, ReturnType<typeof buildStackSchema>>();
+
+/** The stack schema; only the default Secrets Manager name depends on the stack, so one is built per stack name. */
+export function stackConfigSchema(stackName: string): ReturnType<typeof buildStackSchema> {
+    let schema = schemas.get(stackName);
+    if (!schema) schemas.set(stackName, (schema = buildStackSchema(stackName)));
+    return schema;
+}
+
+/** The top-level keys and their schemas (for the parser and the README check). */
+export const STACK_SHAPE = stackShape("<stack>");

@@ -1,0 +1,21 @@
+// The health checks of one Redis + Sentinel group, as deployed: what the dynamic provider runs
+// after each deploy and what `verify` runs on demand.
+//
+//   connection  one bounded client, endpoints, INFO/Sentinel reply parsing
+//   probes      asking a sentinel, a redis, and the write probe (I/O, each with its deadline)
+//   rules       pure functions from the servers' views to check results
+//   report      check names and order, results, the report and its text forms
+//   wait        one round (`checkOnce`) and polling until healthy (`waitUntilHealthy`)
+//   reach       opening a target: direct sentinel addresses or through the Kubernetes API
+//   kubernetes  the port-forward transport
+
+export type { Endpoint, Target } from "./connection";
+export { errorText, formatEndpoint, parseEndpoint, withConnection, withDeadline } from "./connection";
+export type { CheckName, CheckResult, HealthReport } from "./report";
+export { CHECK_NAMES, describeFailures, formatReport } from "./report";
+export type { Expectations } from "./rules";
+export { checkOnce, waitUntilHealthy } from "./wait";
+export type { KubeReach, OpenTarget, Reach } from "./reach";
+export { describeReach, openTarget } from "./reach";
+export type { Forwarder, KubeTargetOptions, PodEndpoint } from "./kubernetes";
+export { openForwardedTarget, openKubeTarget } from "./kubernetes";

@@ -1,0 +1,68 @@
+// What a round of checks reports: the check names in their order, each result, the verdict, and
+// the report as text. Pure, no I/O.
+
+/** The checks, in the order they are reported. */
+export const CHECK_NAMES = [
+    "sentinels-reachable",
+    "master-known",
+    "sentinels-agree",
+    "master-up",
+    "quorum",
+    "sentinel-count",
+    "replica-count",
+    "redis-reachable",
+    "single-master",
+    "replication",
+    "maxmemory-policy",
+    "maxmemory",
+    "write-probe",
+] as const;
+
+/** One check's name. */
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/** One check's outcome. */
+export interface CheckResult {
+    /** Which check. */
+    name: CheckName;
+    /** Whether it holds. */
+    ok: boolean;
+    /** What was seen. */
+    detail: string;
+}
+
+/** The outcome of one round of checks. Holds no secret. */
+export interface HealthReport {
+    /** Every check holds. */
+    healthy: boolean;
+    /** The master the sentinels name, `host:port`, when they agree. */
+    master?: string;
+    /** Every check, in `CHECK_NAMES` order. */
+    checks: CheckResult[];
+    /** How long the round took. */
+    durationMs: number;
+}
+
+/** `checks` followed by every check not among them, failed with `not checked: reason`. */
+export function notChecked(checks: CheckResult[], reason: string): CheckResult[] {
+    const done = new Set(checks.map((check) => check.name));
+    return [...checks, ...CHECK_NAMES.filter((name) => !done.has(name)).map((name): CheckResult => ({ name, ok: false, detail: `not checked: ${reason}` }))];
+}
+
+/** A round's report: healthy when every check holds. */
+export function healthReport(checks: CheckResult[], master: string | undefined, durationMs: number): HealthReport {
+    return { healthy: checks.every((check) => check.ok), master, checks, durationMs };
+}
+
+/** The failing checks of a report, one line each. */
+export function describeFailures(report: HealthReport): string[] {
+    return report.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+}
+
+/** The report as a table, one check a line, then the verdict. */
+export function formatReport(report: HealthReport): string {
+    const width = Math.max(...report.checks.map((check) => check.name.length));
+    const lines = report.checks.map((check) => `${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(width)}  ${check.detail}`);
+    lines.push("", `${report.healthy ? "healthy" : "UNHEALTHY"}${report.master ? `: master ${report.master}` : ""} (${report.durationMs} ms)`);
+    return lines.join("\n");
+}

@@ -1,0 +1,49 @@
+// A round of checks (ask every server, then apply the rules) and the polling that `pulumi up` does
+// until the group is healthy or time runs out.
+
+import type { Target } from "./connection";
+import { askRedis, askSentinel, tryWrite } from "./probes";
+import { HealthReport, healthReport, notChecked } from "./report";
+import { Expectations, judgeRedis, judgeSentinels, writeProbe } from "./rules";
+
+const DEFAULT_PROBE_TIMEOUT_MS = 1000;
+
+/** Runs every check once and reports what holds and what does not. */
+export async function checkOnce(target: Target, expected: Expectations): Promise<HealthReport> {
+    const started = Date.now();
+    const timeoutMs = target.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    const views = await Promise.all(target.sentinels.map((endpoint) => askSentinel(endpoint, expected.masterName, timeoutMs)));
+    const sentinels = judgeSentinels(views, expected);
+    if (sentinels.stop !== undefined) {
+        return healthReport(notChecked(sentinels.checks, sentinels.stop), undefined, Date.now() - started);
+    }
+    const redis = await Promise.all(sentinels.redis.map((address) => askRedis(address, target, timeoutMs)));
+    const servers = judgeRedis(redis, sentinels.master, expected);
+    const checks = [...sentinels.checks, ...servers.checks];
+    if (servers.stop !== undefined) {
+        return healthReport(notChecked(checks, servers.stop), sentinels.agreed, Date.now() - started);
+    }
+    const problem = await tryWrite(sentinels.master, target, timeoutMs);
+    return healthReport([...checks, writeProbe(sentinels.master, problem)], sentinels.agreed, Date.now() - started);
+}
+
+/**
+ * Checks until healthy or until `timeoutMs` has passed, reporting each unhealthy round through
+ * `onProgress`. Returns the last report, healthy or not.
+ */
+export async function waitUntilHealthy(
+    target: Target,
+    expected: Expectations,
+    options: { timeoutMs: number; intervalMs?: number; onProgress?: (report: HealthReport, elapsedMs: number) => void },
+): Promise<HealthReport> {
+    const started = Date.now();
+    for (;;) {
+        const report = await checkOnce(target, expected);
+        const elapsed = Date.now() - started;
+        if (report.healthy || elapsed >= options.timeoutMs) {
+            return report;
+        }
+        options.onProgress?.(report, elapsed);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 2000, Math.max(0, options.timeoutMs - elapsed))));
+    }
+}
