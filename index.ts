@@ -108,9 +108,7 @@ export const instances = Object.fromEntries(
 );
 
 /** Environment variables for applications: redis URLs with password, each a secret output. */
-export const appEnv = Object.fromEntries(
-    stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db)]),
-);
+export const appEnv = Object.fromEntries(stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db)]));
 
 export const operatorNamespace = operator.namespace.metadata.name;
 
@@ -123,12 +121,19 @@ const appSecrets = stack.appSecrets.enabled
 export const appEnvSecret = appSecrets ? { name: appSecrets.secretName, arn: appSecrets.secretArn } : undefined;
 
 if (stack.alerts.enabled) {
-    new RedisAlerts("redis-alerts", { config: stack.alerts, namespace: stack.namespace, instances: stack.instances }, { providers: [provider], dependsOn: [namespace] });
+    new RedisAlerts(
+        "redis-alerts",
+        { config: stack.alerts, namespace: stack.namespace, instances: stack.instances },
+        { providers: [provider], dependsOn: [namespace] },
+    );
 }
 
 /** Managed nodes per purpose: Kubernetes node name, EC2 instance id and private address. */
 export const managedNodes = Object.fromEntries(
-    [...nodes].map(([purpose, node]) => [purpose, { nodeName: node.nodeName, instanceId: node.instance.id, privateIp: node.instance.privateIp }]),
+    [...nodes].map(([purpose, node]) => [
+        purpose,
+        { nodeName: node.nodeName, instanceId: node.instance.id, privateIp: node.instance.privateIp },
+    ]),
 );
 
 /** The vCPU quota preflight's figures, when it ran. */

@@ -45,23 +45,43 @@ async function verifyLatency(root: string, runs: number): Promise<void> {
         const cli: number[] = [];
         const cache = groups.find((g) => g.spec.name === "cache")!;
         const args = [
-            "-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"),
-            "--sentinel", cache.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
-            "--master-name", MASTER_NAME, "--expect-policy", cache.spec.maxmemoryPolicy,
-            "--expect-redis", String(cache.spec.redisCount), "--expect-sentinels", String(cache.spec.sentinelCount),
-            "--expect-maxmemory", cache.spec.maxmemory, "--password-env", "BENCH_PASSWORD",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(PROJECT_DIR, "cli", "verify.ts"),
+            "--sentinel",
+            cache.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
+            "--master-name",
+            MASTER_NAME,
+            "--expect-policy",
+            cache.spec.maxmemoryPolicy,
+            "--expect-redis",
+            String(cache.spec.redisCount),
+            "--expect-sentinels",
+            String(cache.spec.sentinelCount),
+            "--expect-maxmemory",
+            cache.spec.maxmemory,
+            "--password-env",
+            "BENCH_PASSWORD",
         ];
         for (let i = 0; i < runs; i++) {
             const started = process.hrtime.bigint();
-            const result = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, env: { ...process.env, BENCH_PASSWORD: cache.spec.password }, encoding: "utf8" });
+            const result = spawnSync(process.execPath, args, {
+                cwd: PROJECT_DIR,
+                env: { ...process.env, BENCH_PASSWORD: cache.spec.password },
+                encoding: "utf8",
+            });
             if (result.status !== 0) throw new Error(`bench: verify exited ${result.status}: ${result.stdout}${result.stderr}`);
             cli.push(Number(process.hrtime.bigint() - started) / 1e6);
         }
         const a = stats(inProcess);
         const b = stats(cli);
         console.log(`\n## verify latency (${groups.length} instances, ${runs} runs each)`);
-        console.log(`checks, all 3 instances in parallel, in process:  median ${a.median.toFixed(1)} ms, p90 ${a.p90.toFixed(1)} ms, min ${a.min.toFixed(1)}, max ${a.max.toFixed(1)}`);
-        console.log(`verify command, one instance, whole process:      median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms, min ${b.min.toFixed(0)}, max ${b.max.toFixed(0)}`);
+        console.log(
+            `checks, all 3 instances in parallel, in process:  median ${a.median.toFixed(1)} ms, p90 ${a.p90.toFixed(1)} ms, min ${a.min.toFixed(1)}, max ${a.max.toFixed(1)}`,
+        );
+        console.log(
+            `verify command, one instance, whole process:      median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms, min ${b.min.toFixed(0)}, max ${b.max.toFixed(0)}`,
+        );
     } finally {
         await Promise.all(groups.map(stopGroup));
     }
@@ -75,7 +95,13 @@ interface TrialResult {
 }
 
 /** One failover trial: write through Sentinel, break the master, measure. */
-async function trial(spec: GroupSpec, root: string, mode: "kill" | "hang", client: "defaults" | "recommended", capMs: number): Promise<TrialResult> {
+async function trial(
+    spec: GroupSpec,
+    root: string,
+    mode: "kill" | "hang",
+    client: "defaults" | "recommended",
+    capMs: number,
+): Promise<TrialResult> {
     const group: LabGroup = await startGroup(spec, root, { readyTimeoutMs: 30_000 });
     const options: RedisOptions = {
         sentinels: group.sentinels.map((s) => ({ host: "127.0.0.1", port: s.port })),
@@ -142,7 +168,12 @@ async function trial(spec: GroupSpec, root: string, mode: "kill" | "hang", clien
         reader.disconnect();
         sentinel.disconnect();
         const firstOnNewMaster = acked.find((a) => a.at > t0 && a.port === newPort);
-        return { recoveryMs: firstOnNewMaster ? firstOnNewMaster.at - t0 : null, acked: acked.length, lost: acked.filter((a) => !present.has(a.key)).length, errors };
+        return {
+            recoveryMs: firstOnNewMaster ? firstOnNewMaster.at - t0 : null,
+            acked: acked.length,
+            lost: acked.filter((a) => !present.has(a.key)).length,
+            errors,
+        };
     } finally {
         running = false;
         writer.disconnect();
@@ -164,7 +195,9 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
         masterName: MASTER_NAME,
     };
     const capMs = downAfter + failoverTimeout + 15_000;
-    console.log(`\n## failover drill (3 redis, 3 sentinels, quorum 2, down-after-milliseconds ${downAfter}, failover-timeout ${failoverTimeout}; ${trials} trials each; cap ${capMs / 1000}s)`);
+    console.log(
+        `\n## failover drill (3 redis, 3 sentinels, quorum 2, down-after-milliseconds ${downAfter}, failover-timeout ${failoverTimeout}; ${trials} trials each; cap ${capMs / 1000}s)`,
+    );
     console.log("mode  client       recovered  recovery median (min..max) ms   acked writes lost per trial");
     const medians: Record<string, number | null> = {};
     for (const mode of ["kill", "hang"] as const) {
@@ -186,7 +219,9 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
     for (const mode of ["kill", "hang"]) {
         const d = medians[`${mode}/defaults`];
         const r = medians[`${mode}/recommended`];
-        console.log(`${mode}: recommended/defaults recovery ratio ${d && r ? (r / d).toFixed(2) : d === null && r !== null ? "defaults never recovered" : "n/a"}`);
+        console.log(
+            `${mode}: recommended/defaults recovery ratio ${d && r ? (r / d).toFixed(2) : d === null && r !== null ? "defaults never recovered" : "n/a"}`,
+        );
     }
 }
 

@@ -25,7 +25,8 @@ export interface CommandSpec<O extends NonNullable<ParseArgsConfig["options"]>> 
 /** Parses argv strictly; a flag that is not known, or lacks its value, is a `UsageError`. */
 export function parseFlags<O extends NonNullable<ParseArgsConfig["options"]>>(spec: CommandSpec<O>, argv: string[]) {
     try {
-        return parseArgs({ args: argv, options: { ...spec.options, help: { type: "boolean" } }, strict: true, allowPositionals: false }).values;
+        return parseArgs({ args: argv, options: { ...spec.options, help: { type: "boolean" } }, strict: true, allowPositionals: false })
+            .values;
     } catch (error) {
         // Node's messages name the flag and say what is wrong with it; its error codes add nothing.
         throw new UsageError((error as Error).message.replace(/\. To specify .*$/s, ""));
@@ -73,10 +74,14 @@ export function runCommand<O extends NonNullable<ParseArgsConfig["options"]>>(
             return 1;
         }
     };
-    // A rejection nobody awaits (the Pulumi runtime can leave one) must not print a stack trace.
+    // A rejection nobody awaits must not end in a stack trace. The Pulumi runtime leaves one behind
+    // when a program fails (the same failure also reaches `main`, which reports it properly), so the
+    // first is only printed if `main` has not ended shortly after; the timer keeps nothing alive.
     process.on("unhandledRejection", (reason) => {
-        console.error(`${spec.name}: ${messageOf(reason)}`);
-        process.exit(1);
+        setTimeout(() => {
+            console.error(`${spec.name}: ${messageOf(reason)}`);
+            process.exit(1);
+        }, 2000).unref();
     });
     void run().then((code) => process.exit(code));
 }

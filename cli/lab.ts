@@ -29,14 +29,18 @@ async function up(stack: string): Promise<number> {
     }
     const specs = labSpecs(config);
     for (const spec of specs) {
-        console.log(`lab: starting ${spec.name}: ${spec.redisCount} redis, ${spec.sentinelCount} sentinel, ${spec.maxmemory} ${spec.maxmemoryPolicy}`);
+        console.log(
+            `lab: starting ${spec.name}: ${spec.redisCount} redis, ${spec.sentinelCount} sentinel, ${spec.maxmemory} ${spec.maxmemoryPolicy}`,
+        );
     }
     const groups = await startLab(LAB_DIR, stack, specs);
     let healthy = true;
     for (const group of groups) {
         const report = await checkOnce(labTarget(group), labExpectations(group));
         healthy &&= report.healthy;
-        console.log(`\n${group.spec.name} (sentinels ${group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",")})\n${formatReport(report)}`);
+        console.log(
+            `\n${group.spec.name} (sentinels ${group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",")})\n${formatReport(report)}`,
+        );
     }
     console.log("\nappEnv for local use:");
     for (const [name, url] of Object.entries(labAppEnv(config, groups))) {

@@ -71,10 +71,12 @@ function required(flags: Flags, flag: "master-name" | "expect-policy" | "expect-
 
 function expectationsOf(flags: Flags): Expectations {
     const policy = required(flags, "expect-policy");
-    if (!(MAXMEMORY_POLICIES as readonly string[]).includes(policy)) throw new UsageError(`--expect-policy must be one of ${MAXMEMORY_POLICIES.join(", ")}`);
+    if (!(MAXMEMORY_POLICIES as readonly string[]).includes(policy))
+        throw new UsageError(`--expect-policy must be one of ${MAXMEMORY_POLICIES.join(", ")}`);
     const maxmemoryText = flags["expect-maxmemory"];
     const maxmemoryBytes = maxmemoryText === undefined ? undefined : parseRedisBytes(maxmemoryText);
-    if (maxmemoryText !== undefined && maxmemoryBytes === undefined) throw new UsageError(`--expect-maxmemory ${maxmemoryText} is not a Redis size (e.g. 256mb)`);
+    if (maxmemoryText !== undefined && maxmemoryBytes === undefined)
+        throw new UsageError(`--expect-maxmemory ${maxmemoryText} is not a Redis size (e.g. 256mb)`);
     return {
         masterName: required(flags, "master-name"),
         maxmemoryPolicy: policy,
@@ -86,7 +88,8 @@ function expectationsOf(flags: Flags): Expectations {
 
 function reachOf(flags: Flags): Pick<VerifyCommand, "sentinels" | "kubernetes"> {
     const { sentinel, namespace, name } = flags;
-    if (sentinel !== undefined && (namespace !== undefined || name !== undefined)) throw new UsageError("give --sentinel or --namespace/--name, not both");
+    if (sentinel !== undefined && (namespace !== undefined || name !== undefined))
+        throw new UsageError("give --sentinel or --namespace/--name, not both");
     if (sentinel !== undefined) {
         const sentinels = sentinel.split(",").filter(Boolean);
         for (const address of sentinels) {
@@ -111,7 +114,8 @@ export function commandOf(flags: Flags): VerifyCommand {
     if (!(timeoutSeconds > 0)) throw new UsageError("--timeout must be a positive number of seconds");
     const reach = reachOf(flags);
     const passwordEnv = flags["password-env"];
-    if (passwordEnv !== undefined && process.env[passwordEnv] === undefined) throw new UsageError(`--password-env ${passwordEnv}: no such environment variable`);
+    if (passwordEnv !== undefined && process.env[passwordEnv] === undefined)
+        throw new UsageError(`--password-env ${passwordEnv}: no such environment variable`);
     return { ...reach, expected, passwordEnv, timeoutSeconds, json: flags.json ?? false };
 }
 
@@ -127,7 +131,13 @@ export async function runVerify(command: VerifyCommand): Promise<HealthReport> {
     const probeTimeoutMs = Math.max(100, Math.min(1000, (command.timeoutSeconds * 1000) / 4));
     const kube = command.kubernetes;
     const reach: Reach = kube
-        ? { kubernetes: { namespace: kube.namespace, name: kube.name, kubeconfig: kube.kubeconfigFile === undefined ? undefined : fs.readFileSync(kube.kubeconfigFile, "utf8") } }
+        ? {
+              kubernetes: {
+                  namespace: kube.namespace,
+                  name: kube.name,
+                  kubeconfig: kube.kubeconfigFile === undefined ? undefined : fs.readFileSync(kube.kubeconfigFile, "utf8"),
+              },
+          }
         : { sentinels: command.sentinels };
     const opened = await openTarget(reach, password, probeTimeoutMs);
     try {

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecretsConfig, ExternalSecretTarget } from "../config/types";
+import { MANAGED_BY_LABEL, PROJECT } from "../facts/project";
 
 /** API version of the external-secrets operator's ExternalSecret. */
 export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1beta1";
@@ -14,7 +15,7 @@ export function buildExternalSecret(target: ExternalSecretTarget, secretName: st
     return {
         apiVersion: EXTERNAL_SECRET_API_VERSION,
         kind: "ExternalSecret",
-        metadata: { name: target.name, namespace: target.namespace, labels: { "app.kubernetes.io/managed-by": "redis-ha" } },
+        metadata: { name: target.name, namespace: target.namespace, labels: { [MANAGED_BY_LABEL]: PROJECT } },
         spec: {
             refreshInterval: target.refreshInterval,
             secretStoreRef: { name: target.storeName, kind: target.storeKind },
@@ -49,13 +50,17 @@ export class AppSecrets extends pulumi.ComponentResource {
                 name: args.config.name,
                 description: "Redis URLs for applications, published by redis-ha",
                 kmsKeyId: args.config.kmsKeyId,
-                tags: { "managed-by": "redis-ha" },
+                tags: { "managed-by": PROJECT },
             },
             { parent: this },
         );
         // The value stays secret: it is built inside an apply over secret outputs and wrapped again.
         const value = pulumi.secret(pulumi.all(args.appEnv).apply((env) => JSON.stringify(env)));
-        const version = new aws.secretsmanager.SecretVersion(`${name}-version`, { secretId: secret.id, secretString: value }, { parent: this });
+        const version = new aws.secretsmanager.SecretVersion(
+            `${name}-version`,
+            { secretId: secret.id, secretString: value },
+            { parent: this },
+        );
 
         const envNames = Object.keys(args.appEnv);
         for (const target of args.config.externalSecrets) {

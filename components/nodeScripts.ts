@@ -10,13 +10,7 @@ import * as path from "path";
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
 
 /** The scripts this program runs. */
-export type ScriptName =
-    | "prepare-node.sh"
-    | "join-node.sh"
-    | "create-join-token.sh"
-    | "label-node.sh"
-    | "remove-node.sh"
-    | "reset-node.sh";
+export type ScriptName = "prepare-node.sh" | "join-node.sh" | "create-join-token.sh" | "label-node.sh" | "remove-node.sh" | "reset-node.sh";
 
 /** Quotes a value for a POSIX shell. */
 export function shellQuote(value: string): string {

@@ -1,9 +1,13 @@
 // Monitoring for clusters that run the Prometheus operator: monitors for the exporters the
-// RedisFailovers run, and alert rules written against redis_exporter's metric names.
+// RedisFailovers run, and alert rules written against redis_exporter's metric names. Those names and
+// the exporter labels the rules match on are checked against real exporter scrapes, and the rules
+// with promtool, in tests/components/redisAlerts.real.test.ts.
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertsConfig, InstanceConfig } from "../config/types";
+import { LABEL_PART_OF, PART_OF_VALUE, REDIS_EXPORTER_PORT, redisName, SENTINEL_EXPORTER_PORT, sentinelName } from "../facts/operator";
+import { MANAGED_BY_LABEL, PROJECT } from "../facts/project";
 
 /** One alert rule, as a PrometheusRule takes it. */
 export interface AlertRule {
@@ -21,12 +25,12 @@ export interface AlertRule {
 
 /** Selector of one instance's redis pods' series. */
 function redisPods(namespace: string, instance: InstanceConfig): string {
-    return `namespace="${namespace}",pod=~"rfr-${instance.name}-.*"`;
+    return `namespace="${namespace}",pod=~"${redisName(instance.name)}-.*"`;
 }
 
 /** Selector of one instance's sentinel pods' series. */
 function sentinelPods(namespace: string, instance: InstanceConfig): string {
-    return `namespace="${namespace}",pod=~"rfs-${instance.name}-.*"`;
+    return `namespace="${namespace}",pod=~"${sentinelName(instance.name)}-.*"`;
 }
 
 /** The alert rules of one instance. */
@@ -79,6 +83,7 @@ export function instanceAlertRules(namespace: string, instance: InstanceConfig, 
         },
     ];
     if (instance.redis.maxmemoryPolicy === "noeviction") {
+        const oom = `redis_errors_total{${redis},err="OOM"}`;
         rules.push(
             {
                 alert: "RedisEvictionOnNoeviction",
@@ -88,8 +93,14 @@ export function instanceAlertRules(namespace: string, instance: InstanceConfig, 
                 annotations: { summary: `${instance.name} is noeviction but keys were evicted: its policy was changed` },
             },
             {
+                // Redis counts rejected commands per error prefix in INFO errorstats
+                // (`errorstat_OOM:count=N`); redis_exporter publishes that as
+                // `redis_errors_total{err="OOM"}`. The series only exists after the first OOM error
+                // since the server started, so `increase()` alone would miss that first burst: a
+                // series that appeared in the last 5 minutes counts as well (so do old errors once
+                // when the exporter was not scraped for over 5 minutes; RedisExporterDown fired then).
                 alert: "RedisRejectingWrites",
-                expr: `increase(redis_errorstat_total{${redis},err="OOM"}[5m]) > 0`,
+                expr: `increase(${oom}[5m]) > 0 or (${oom} unless ${oom} offset 5m)`,
                 for: "0m",
                 labels: labels("critical"),
                 annotations: { summary: `${instance.name} rejects writes: maxmemory reached under noeviction` },
@@ -113,7 +124,7 @@ export interface RedisAlertsArgs {
 export class RedisAlerts extends pulumi.ComponentResource {
     constructor(name: string, args: RedisAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:monitoring:RedisAlerts", name, {}, opts);
-        const labels = { ...args.config.labels, "app.kubernetes.io/managed-by": "redis-ha" };
+        const labels = { ...args.config.labels, [MANAGED_BY_LABEL]: PROJECT };
         new k8s.apiextensions.CustomResource(
             `${name}-podmonitor`,
             {
@@ -121,11 +132,10 @@ export class RedisAlerts extends pulumi.ComponentResource {
                 kind: "PodMonitor",
                 metadata: { name: "redis-ha-exporters", namespace: args.namespace, labels },
                 spec: {
-                    selector: { matchLabels: { "app.kubernetes.io/part-of": "redis-failover" } },
-                    // The operator's exporter sidecars listen on 9121 (redis) and 9355 (sentinel).
+                    selector: { matchLabels: { [LABEL_PART_OF]: PART_OF_VALUE } },
                     podMetricsEndpoints: [
-                        { targetPort: 9121, interval: "30s" },
-                        { targetPort: 9355, interval: "30s" },
+                        { targetPort: REDIS_EXPORTER_PORT, interval: "30s" },
+                        { targetPort: SENTINEL_EXPORTER_PORT, interval: "30s" },
                     ],
                 },
             },
@@ -136,7 +146,7 @@ export class RedisAlerts extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name: "redis-ha", namespace: args.namespace, labels },
+                metadata: { name: PROJECT, namespace: args.namespace, labels },
                 spec: {
                     groups: args.instances.map((instance) => ({
                         name: `redis-ha-${instance.name}`,

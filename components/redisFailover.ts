@@ -5,7 +5,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
-import { FAILOVER_API_VERSION, FAILOVER_KIND, MASTER_NAME, masterServiceName, REDIS_PORT, SENTINEL_PORT, sentinelName } from "../facts/operator";
+import {
+    LABEL_NAME,
+    LABEL_PART_OF,
+    FAILOVER_API_VERSION,
+    FAILOVER_KIND,
+    MASTER_NAME,
+    masterServiceName,
+    REDIS_PORT,
+    SENTINEL_PORT,
+    sentinelName,
+} from "../facts/operator";
+import { HOLDS_DATA_LABEL, PROJECT } from "../facts/project";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
 /** Where applications reach one instance inside the cluster. */
@@ -90,9 +101,6 @@ export interface FailoverRenderOptions {
     sentinelExporter?: boolean;
 }
 
-/** Label that marks a RedisFailover whose data must never be lost; the policy pack keys on it. */
-export const HOLDS_DATA_LABEL = "redis-ha/holds-data";
-
 /** The RedisFailover manifest for one instance (the password lives in the named Secret, not here). */
 export function buildRedisFailoverManifest(instance: InstanceConfig, options: FailoverRenderOptions) {
     const affinity = placementAffinity(options.placementLabel, instance.purpose);
@@ -119,8 +127,8 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
             name: instance.name,
             namespace: options.namespace,
             labels: {
-                "app.kubernetes.io/name": instance.name,
-                "app.kubernetes.io/part-of": "redis-ha",
+                [LABEL_NAME]: instance.name,
+                [LABEL_PART_OF]: PROJECT,
                 purpose: instance.purpose,
                 [HOLDS_DATA_LABEL]: String(instance.holdsData),
             },

@@ -5,12 +5,13 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NodeConfig, Taint } from "../config/types";
+import { PROJECT } from "../facts/project";
 import { scriptCommand } from "./nodeScripts";
 
 /** Canonical's AWS account, owner of the official Ubuntu images. */
 export const CANONICAL_OWNER_ID = "099720109477";
 /** Value of the `managed-by` tag on everything this program creates in EC2. */
-export const MANAGED_BY = "redis-ha";
+export const MANAGED_BY = PROJECT;
 
 /** Node name and EC2 Name tag of a purpose's node. */
 export function nodeName(prefix: string, purpose: string): string {
@@ -56,7 +57,14 @@ export interface IngressRule {
 export function nodeIngressRules(cluster: ClusterConfig): IngressRule[] {
     const clusterGroups = [...new Set([cluster.controlPlaneSecurityGroupId, ...cluster.securityGroupIds])];
     return [
-        { description: "kubelet API from the control plane", protocol: "tcp", fromPort: 10250, toPort: 10250, securityGroups: [cluster.controlPlaneSecurityGroupId], self: false },
+        {
+            description: "kubelet API from the control plane",
+            protocol: "tcp",
+            fromPort: 10250,
+            toPort: 10250,
+            securityGroups: [cluster.controlPlaneSecurityGroupId],
+            self: false,
+        },
         { description: "Calico BGP between nodes", protocol: "tcp", fromPort: 179, toPort: 179, securityGroups: clusterGroups, self: true },
         { description: "Calico IP-in-IP between nodes", protocol: "4", fromPort: 0, toPort: 0, securityGroups: clusterGroups, self: true },
     ];
@@ -194,7 +202,10 @@ export class RedisNode extends pulumi.ComponentResource {
             `${name}-prepare`,
             {
                 connection: onNode,
-                create: scriptCommand("prepare-node.sh", { KUBERNETES_VERSION: cluster.kubernetesVersion, PAUSE_IMAGE: cluster.pauseImage }),
+                create: scriptCommand("prepare-node.sh", {
+                    KUBERNETES_VERSION: cluster.kubernetesVersion,
+                    PAUSE_IMAGE: cluster.pauseImage,
+                }),
                 triggers,
             },
             { parent: this },

@@ -43,11 +43,7 @@ export class RedisOperator extends pulumi.ComponentResource {
         super("redis-ha:k8s:RedisOperator", name, {}, opts);
         const { operator } = args;
 
-        this.namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: operator.namespace } },
-            { parent: this },
-        );
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: operator.namespace } }, { parent: this });
 
         // From the operator repository, not the chart: chart 3.3.0's `crds/` file is not valid YAML,
         // so the release skips its CRDs. Server-side apply: the CRD is too large for client-side.

@@ -49,12 +49,19 @@ export interface VcpuQuotaArgs {
 async function measure(args: VcpuQuotaArgs, opts: pulumi.InvokeOptions): Promise<VcpuQuotaFigures> {
     const quota = await aws.servicequotas.getServiceQuota({ serviceCode: "ec2", quotaCode: STANDARD_ON_DEMAND_VCPU_QUOTA }, opts);
     const running = await aws.ec2.getInstances({ instanceStateNames: ["running"] }, opts);
-    const spot = await aws.ec2.getInstances({ instanceStateNames: ["running"], filters: [{ name: "instance-lifecycle", values: ["spot"] }] }, opts);
+    const spot = await aws.ec2.getInstances(
+        { instanceStateNames: ["running"], filters: [{ name: "instance-lifecycle", values: ["spot"] }] },
+        opts,
+    );
     const spotIds = new Set(spot.ids);
-    const onDemand = await Promise.all(running.ids.filter((id) => !spotIds.has(id)).map((instanceId) => aws.ec2.getInstance({ instanceId }, opts)));
+    const onDemand = await Promise.all(
+        running.ids.filter((id) => !spotIds.has(id)).map((instanceId) => aws.ec2.getInstance({ instanceId }, opts)),
+    );
     const others = onDemand.filter((instance) => !(instance.tags["managed-by"] === MANAGED_BY && instance.tags.stack === args.stack));
 
-    const types = [...others.map((instance) => instance.instanceType), ...args.nodes.map((node) => node.instanceType)].filter(isStandardFamily);
+    const types = [...others.map((instance) => instance.instanceType), ...args.nodes.map((node) => node.instanceType)].filter(
+        isStandardFamily,
+    );
     const vcpus = new Map<string, number>();
     for (const instanceType of new Set(types)) {
         vcpus.set(instanceType, (await aws.ec2.getInstanceType({ instanceType }, opts)).defaultVcpus);

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { closest, editDistance } from "../facts/patterns";
+import { PROJECT } from "../facts/project";
 import { ConfigError, ConfigIssue } from "./errors";
 import { errorMap, UNKNOWN_KEY_PREFIX } from "./schema/common";
 import { SECRET_KEYS, STACK_SHAPE, stackConfigSchema } from "./schema/stack";
@@ -14,8 +15,7 @@ export { CLUSTER_DEFAULTS } from "./schema/cluster";
 export { MAXMEMORY_LIMIT_RATIO } from "./schema/instances";
 export { OPERATOR_DEFAULTS } from "./schema/operator";
 
-/** The Pulumi project name, and so the namespace of every config key this program reads. */
-export const PROJECT = "redis-ha";
+export { PROJECT } from "../facts/project";
 
 /** What the caller knows beyond the values. */
 export interface ParseOptions {
@@ -48,12 +48,18 @@ function decode(text: string): unknown {
 /** A namespace that is almost ours (`redis_ha`, `redisha`, `Redis-HA`, `redis-ha-`): most likely a typo. */
 function nearProject(namespace: string): boolean {
     const lower = namespace.toLowerCase();
-    return namespace !== PROJECT && (lower.replace(/[^a-z0-9]/g, "") === PROJECT.replace(/[^a-z0-9]/g, "") || editDistance(lower, PROJECT) <= 2);
+    return (
+        namespace !== PROJECT &&
+        (lower.replace(/[^a-z0-9]/g, "") === PROJECT.replace(/[^a-z0-9]/g, "") || editDistance(lower, PROJECT) <= 2)
+    );
 }
 
 /** `redis-ha:instances.auth.redis.maxmemory`, `redis-ha:appEnv[4].instance`. */
 function keyOf(path: readonly PropertyKey[]): string {
-    return path.reduce<string>((key, step, index) => (typeof step === "number" ? `${key}[${step}]` : `${key}${index === 0 ? "" : "."}${String(step)}`), `${PROJECT}:`);
+    return path.reduce<string>(
+        (key, step, index) => (typeof step === "number" ? `${key}[${step}]` : `${key}${index === 0 ? "" : "."}${String(step)}`),
+        `${PROJECT}:`,
+    );
 }
 
 /** One issue per key: unknown keys are split out with the nearest known key as a hint. */
@@ -63,7 +69,10 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
             const known = issue.message.startsWith(UNKNOWN_KEY_PREFIX) ? issue.message.slice(UNKNOWN_KEY_PREFIX.length).split(", ") : [];
             return issue.keys.map((key) => {
                 const near = closest(key, known, Math.max(2, Math.floor(key.length / 4)));
-                return { key: keyOf([...issue.path, key]), message: `unknown setting${near ? ` (did you mean ${near}?)` : ""}; expected one of: ${known.join(", ")}` };
+                return {
+                    key: keyOf([...issue.path, key]),
+                    message: `unknown setting${near ? ` (did you mean ${near}?)` : ""}; expected one of: ${known.join(", ")}`,
+                };
             });
         }
         const message = issue.code === "invalid_key" ? issue.issues.map((inner) => inner.message).join("; ") : issue.message;
@@ -75,7 +84,11 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
  * Parses Pulumi's config map (keys `redis-ha:<name>`, values as Pulumi stores them: strings, with
  * objects, lists, booleans and numbers as JSON text) into a `StackConfig`, or returns every issue.
  */
-export function parseStackConfig(raw: Record<string, string>, stackName = "dev", options: ParseOptions = {}): { config?: StackConfig; issues: ConfigIssue[] } {
+export function parseStackConfig(
+    raw: Record<string, string>,
+    stackName = "dev",
+    options: ParseOptions = {},
+): { config?: StackConfig; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
     const input: Record<string, unknown> = {};
     for (const [fullKey, text] of Object.entries(raw)) {
@@ -84,7 +97,10 @@ export function parseStackConfig(raw: Record<string, string>, stackName = "dev",
         if (namespace === PROJECT) {
             input[key] = TEXT_KEYS.has(key) ? text : decode(text);
         } else if (colon > 0 && nearProject(namespace)) {
-            issues.push({ key: fullKey, message: `namespace "${namespace}" is almost "${PROJECT}", a likely typo; did you mean ${PROJECT}:${key}?` });
+            issues.push({
+                key: fullKey,
+                message: `namespace "${namespace}" is almost "${PROJECT}", a likely typo; did you mean ${PROJECT}:${key}?`,
+            });
         } // other packages' settings (aws:region, kubernetes:...) are not ours to judge
     }
 
@@ -94,7 +110,10 @@ export function parseStackConfig(raw: Record<string, string>, stackName = "dev",
         const key = `${PROJECT}:${name}`;
         if (isSecret && raw[key] !== undefined && !isSecret(key)) {
             const file = name === "sshPrivateKey" ? "key.pem" : "~/.kube/config";
-            issues.push({ key, message: `is stored in plain text; store it encrypted instead: pulumi config set --secret ${key} < ${file}` });
+            issues.push({
+                key,
+                message: `is stored in plain text; store it encrypted instead: pulumi config set --secret ${key} < ${file}`,
+            });
         }
     }
 

@@ -35,7 +35,11 @@ export class StackFileError extends Error {
 /** Converts a parsed stack file document into the program's config map. */
 export function stackConfigFromDocument(document: unknown, project: string): StackFileConfig {
     const root = (document ?? {}) as { config?: unknown };
-    if (typeof root !== "object" || Array.isArray(root) || (root.config != null && (typeof root.config !== "object" || Array.isArray(root.config)))) {
+    if (
+        typeof root !== "object" ||
+        Array.isArray(root) ||
+        (root.config != null && (typeof root.config !== "object" || Array.isArray(root.config)))
+    ) {
         throw new Error("a stack file must be a YAML mapping with a `config:` mapping");
     }
     const config: Record<string, string> = {};

@@ -16,7 +16,11 @@ export function isK8sCpuQuantity(text: string): boolean {
 
 /** Formats bytes for messages, in the largest binary unit that keeps it readable. */
 export function formatBytes(bytes: number): string {
-    for (const [suffix, size] of [["Gi", 1024 ** 3], ["Mi", 1024 ** 2], ["Ki", 1024]] as const) {
+    for (const [suffix, size] of [
+        ["Gi", 1024 ** 3],
+        ["Mi", 1024 ** 2],
+        ["Ki", 1024],
+    ] as const) {
         if (bytes >= size) {
             const value = bytes / size;
             return `${Number.isInteger(value) ? value : value.toFixed(1)}${suffix}`;

@@ -38,21 +38,21 @@ export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_PART_OF = "app.kubernetes.io/part-of";
 export const PART_OF_VALUE = "redis-failover";
 
-/** The master pod's role label, set on each check; `rfrm-` selects on it (`service/constants.go`). */
+/** The master pod's role label, set on each check; the master Service selects on it (`service/constants.go`). */
 export const ROLE_LABEL = "redisfailovers-role";
 export const ROLE_MASTER = "master";
 
 /** Object names are `rf<kind>-<name>` (`service/names.go`, `generateName`). */
 const objectName = (kind: string, failover: string) => `rf${kind}-${failover}`;
 
-/** Service that follows the master (by the role label): where applications write. */
+/** `rfrm-<name>`: the Service that follows the master (by the role label); where applications write. */
 export const masterServiceName = (failover: string) => objectName("rm", failover);
-/** Service of the replicas. */
+/** `rfrs-<name>`: the Service of the replicas. */
 export const replicaServiceName = (failover: string) => objectName("rs", failover);
-/** Sentinel Service, Deployment and ConfigMap. */
+/** `rfs-<name>`: the Sentinel Service, Deployment and ConfigMap. */
 export const sentinelName = (failover: string) => objectName("s", failover);
 /**
- * Redis StatefulSet, its headless exporter Service and ConfigMap `rfr-<name>`, which holds the
+ * `rfr-<name>`: the Redis StatefulSet, its headless exporter Service and ConfigMap, which holds the
  * password in clear as `requirepass`/`masterauth` (`generator.go`, `generateRedisConfigMap`).
  */
 export const redisName = (failover: string) => objectName("r", failover);

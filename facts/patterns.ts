@@ -3,8 +3,6 @@
 // value), or undefined when it is fine; `parse...` functions return undefined for malformed input.
 // Nothing here throws.
 
-import { MASTER_NAME, REDIS_PORT } from "./operator";
-
 /** Levenshtein distance, for "did you mean" hints. */
 export function editDistance(a: string, b: string): number {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -91,7 +89,8 @@ const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** `IsDNS1123Label`: namespaces, node names; `max` is lower where a consumer says so (RedisFailover: 48). */
 export function dnsLabelProblem(value: string, max = 63): string | undefined {
-    if (!DNS1123_LABEL.test(value)) return "is not a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit";
+    if (!DNS1123_LABEL.test(value))
+        return "is not a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit";
     return value.length > max ? `has ${value.length} characters; at most ${max} are accepted` : undefined;
 }
 
@@ -130,7 +129,9 @@ const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
 const IMAGE_NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const REFERENCE = new RegExp(`^(${IMAGE_NAME})(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`);
+const REFERENCE = new RegExp(
+    `^(${IMAGE_NAME})(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`,
+);
 const NAME_TOTAL_LENGTH_MAX = 255; // reference.go
 
 /** The name's grammar and length; a first component without '.', ':' or `localhost` is a path, so lowercase (normalize.go). */
@@ -163,7 +164,8 @@ export function imageReferenceProblem(value: string): string | undefined {
         return "is not an image reference: [registry[:port]/]lowercase/path[:tag][@sha256:digest]";
     }
     const [, , tag, digest] = match;
-    if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest) ? undefined : "has a digest that is not sha256:<64 lowercase hex>";
+    if (digest !== undefined)
+        return /^sha256:[a-f0-9]{64}$/.test(digest) ? undefined : "has a digest that is not sha256:<64 lowercase hex>";
     return tag === undefined || tag === "latest" ? "is not pinned: give a tag other than latest, or a @sha256: digest" : undefined;
 }
 
@@ -189,7 +191,10 @@ export function instanceTypeProblem(value: string): string | undefined {
     if (!instanceTypes) {
         /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use: most callers never need the list */
         const { InstanceType } = require("@pulumi/aws/types/enums/ec2") as { InstanceType: Record<string, string> };
-        instanceTypes = { set: new Set(Object.values(InstanceType)), version: (require("@pulumi/aws/package.json") as { version: string }).version };
+        instanceTypes = {
+            set: new Set(Object.values(InstanceType)),
+            version: (require("@pulumi/aws/package.json") as { version: string }).version,
+        };
         /* eslint-enable @typescript-eslint/no-require-imports */
     }
     if (instanceTypes.set.has(value)) return undefined;
@@ -225,67 +230,4 @@ export function goDurationProblem(value: string): string | undefined {
     return /^(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.test(value)
         ? undefined
         : "is not a Go duration: numbers with units ns, us, ms, s, m, h (e.g. 1h, 30m, 1h30m)";
-}
-
-// ---- Free-form Redis and Sentinel directives ------------------------------------------------------
-
-// The operator applies each redis line with `CONFIG SET <name> <value>` and each sentinel line with
-// `SENTINEL SET <master> <name> <value>`, splitting at the first space (service/client.go).
-const LINE = /^([A-Za-z][A-Za-z0-9-]*) (\S.*)$/;
-
-/** Redis directives a line may not set, and why: typed settings, what the operator owns, what breaks HA.
- * maxmemory-samples, -eviction-tenacity and -clients stay allowed: they tune eviction, not the limit or
- * the policy. appendfsync is allowed, except `no` where data must be kept. */
-const REDIS_REFUSED: Record<string, string> = {
-    ...Object.fromEntries(["maxmemory", "maxmemory-policy", "appendonly"].map((d) => [d, "is set by this program from the typed setting; remove the line"])),
-    ...Object.fromEntries(["requirepass", "masterauth", "masteruser", "user", "aclfile"].map((d) => [d, "is set by this program: auth comes from the instance's generated password Secret"])),
-    ...Object.fromEntries(["replicaof", "slaveof"].map((d) => [d, "is set by this program: Sentinel and the operator own replication"])),
-    ...Object.fromEntries(["replica-announce-ip", "replica-announce-port", "slave-announce-ip", "slave-announce-port", "bind"].map((d) => [d, "would hide the pod's own address from replicas and sentinels"])),
-    port: `is set by this program: services, probes and sentinels expect ${REDIS_PORT}`,
-    save: "is set by the operator (its own save lines; the pre-stop hook runs SAVE); choose persistence with redis.appendonly",
-    ...Object.fromEntries(["dir", "dbfilename", "appendfilename", "appenddirname"].map((d) => [d, "would move data off the volume the operator mounts"])),
-    "rename-command": "cannot be applied with CONFIG SET; the RedisFailover CRD has customCommandRenames for this",
-    ...Object.fromEntries(["include", "daemonize", "loadmodule", "supervised"].map((d) => [d, "is a start-up directive that CONFIG SET refuses"])),
-};
-
-/** Sentinel parameters a line may not set, and why. */
-const SENTINEL_REFUSED: Record<string, string> = {
-    monitor: `is set by the operator (the master is always ${MASTER_NAME})`,
-    ...Object.fromEntries(["auth-pass", "auth-user"].map((d) => [d, "is set by the operator from the instance's password Secret"])),
-    ...Object.fromEntries(["down-after-milliseconds", "failover-timeout"].map((d) => [d, "is set by this program from the typed setting; remove the line"])),
-    ...Object.fromEntries(["notification-script", "client-reconfig-script"].map((d) => [d, "is refused by SENTINEL SET (deny-scripts-reconfig)"])),
-};
-
-function lineShapeProblem(line: string): string | undefined {
-    if (/[\r\n]/.test(line)) return "holds more than one line; give each directive its own list entry";
-    if (line.trim() === "") return "is empty";
-    return LINE.test(line) ? undefined : 'is not "<directive> <value>" separated by one space';
-}
-
-/** The directive (lowercase) of a well-formed line. */
-export function directiveOf(line: string): string {
-    return (LINE.exec(line)?.[1] ?? "").toLowerCase();
-}
-
-/** A redis `customConfig` line; `holdsData` also refuses `appendfsync no`. */
-export function redisDirectiveProblem(line: string, holdsData = false): string | undefined {
-    const shape = lineShapeProblem(line);
-    if (shape) return shape;
-    const directive = directiveOf(line);
-    const why = REDIS_REFUSED[directive];
-    if (why) return `sets "${directive}", which ${why}`;
-    if (holdsData && directive === "appendfsync" && /^appendfsync\s+no$/i.test(line)) return "turns off fsync of the AOF on a data-holding instance";
-    return undefined;
-}
-
-/** A sentinel `customConfig` line; in a highly available stack the quorum is the operator's majority. */
-export function sentinelDirectiveProblem(line: string, highlyAvailable = false): string | undefined {
-    const shape = lineShapeProblem(line);
-    if (shape) return shape;
-    const directive = directiveOf(line);
-    if (directive === "sentinel") return `is a sentinel.conf line; give only "<parameter> <value>" (applied as SENTINEL SET ${MASTER_NAME} ...)`;
-    const why = SENTINEL_REFUSED[directive];
-    if (why) return `sets "${directive}", which ${why}`;
-    if (highlyAvailable && directive === "quorum") return "sets the quorum, which the operator keeps at a majority of the sentinels in a highly available stack";
-    return undefined;
 }

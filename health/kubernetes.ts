@@ -107,7 +107,12 @@ export async function openKubeTarget(options: KubeTargetOptions): Promise<OpenTa
         throw new Error(`no running sentinel pod of RedisFailover ${options.namespace}/${options.name}`);
     }
     const portForward = new k8s.PortForward(config);
-    return openForwardedTarget(endpoints, (endpoint, socket) => portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined), options);
+    return openForwardedTarget(
+        endpoints,
+        (endpoint, socket) =>
+            portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined),
+        options,
+    );
 }
 
 /** The API server's own message (`pods is forbidden: ...`) rather than the client's "HTTP request failed". */

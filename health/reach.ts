@@ -33,7 +33,9 @@ export interface OpenTarget {
 
 /** How a group was reached, for messages and the provider's records (`kubernetes redis/auth-redis`). */
 export function describeReach(reach: Reach): string {
-    return reach.kubernetes ? `kubernetes ${reach.kubernetes.namespace}/${reach.kubernetes.name}` : `sentinels ${(reach.sentinels ?? []).join(",")}`;
+    return reach.kubernetes
+        ? `kubernetes ${reach.kubernetes.namespace}/${reach.kubernetes.name}`
+        : `sentinels ${(reach.sentinels ?? []).join(",")}`;
 }
 
 /** Opens a target to run checks against; call `close` when done. */

@@ -46,7 +46,14 @@ export interface HealthReport {
 /** `checks` followed by every check not among them, failed with `not checked: reason`. */
 export function notChecked(checks: CheckResult[], reason: string): CheckResult[] {
     const done = new Set(checks.map((check) => check.name));
-    return [...checks, ...CHECK_NAMES.filter((name) => !done.has(name)).map((name): CheckResult => ({ name, ok: false, detail: `not checked: ${reason}` }))];
+    return [
+        ...checks,
+        ...CHECK_NAMES.filter((name) => !done.has(name)).map((name): CheckResult => ({
+            name,
+            ok: false,
+            detail: `not checked: ${reason}`,
+        })),
+    ];
 }
 
 /** A round's report: healthy when every check holds. */
@@ -63,6 +70,9 @@ export function describeFailures(report: HealthReport): string[] {
 export function formatReport(report: HealthReport): string {
     const width = Math.max(...report.checks.map((check) => check.name.length));
     const lines = report.checks.map((check) => `${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(width)}  ${check.detail}`);
-    lines.push("", `${report.healthy ? "healthy" : "UNHEALTHY"}${report.master ? `: master ${report.master}` : ""} (${report.durationMs} ms)`);
+    lines.push(
+        "",
+        `${report.healthy ? "healthy" : "UNHEALTHY"}${report.master ? `: master ${report.master}` : ""} (${report.durationMs} ms)`,
+    );
     return lines.join("\n");
 }

@@ -37,14 +37,18 @@ function hasFlag(flags: string | undefined, ...wanted: string[]): boolean {
 export function sentinelsReachable(views: SentinelView[]): CheckResult {
     const silent = views.filter((view) => view.error);
     const answering = views.length - silent.length;
-    const detail = silent.length ? `${answering}/${views.length} answer; ${silent.map((v) => `${label(v.endpoint)}: ${v.error}`).join("; ")}` : `${views.length}/${views.length} answer`;
+    const detail = silent.length
+        ? `${answering}/${views.length} answer; ${silent.map((v) => `${label(v.endpoint)}: ${v.error}`).join("; ")}`
+        : `${views.length}/${views.length} answer`;
     return result("sentinels-reachable", silent.length === 0 && views.length > 0, detail);
 }
 
 /** Every answering sentinel knows the master name. */
 export function masterKnown(answering: SentinelView[], masterName: string): CheckResult {
     const unknowing = answering.filter((view) => !view.masterAddress);
-    const detail = unknowing.length ? `${unknowing.map((v) => label(v.endpoint)).join(", ")} know no master named "${masterName}"` : `all name a master "${masterName}"`;
+    const detail = unknowing.length
+        ? `${unknowing.map((v) => label(v.endpoint)).join(", ")} know no master named "${masterName}"`
+        : `all name a master "${masterName}"`;
     return result("master-known", unknowing.length === 0, detail);
 }
 
@@ -62,13 +66,19 @@ export function agreedMaster(knowing: SentinelView[]): string | undefined {
 /** All knowing sentinels name the same master. */
 export function sentinelsAgree(knowing: SentinelView[]): CheckResult {
     const named = namedMasters(knowing);
-    return result("sentinels-agree", named.length === 1, named.length === 1 ? `master ${named[0]}` : `sentinels name different masters: ${named.join(", ")}`);
+    return result(
+        "sentinels-agree",
+        named.length === 1,
+        named.length === 1 ? `master ${named[0]}` : `sentinels name different masters: ${named.join(", ")}`,
+    );
 }
 
 /** No sentinel flags the master `s_down` or `o_down`. */
 export function masterUp(knowing: SentinelView[]): CheckResult {
     const down = knowing.filter((view) => hasFlag(view.master?.flags, "s_down", "o_down"));
-    const detail = down.length ? `master flagged down (${down.map((v) => `${label(v.endpoint)}: ${v.master?.flags}`).join("; ")})` : `no sentinel flags it down`;
+    const detail = down.length
+        ? `master flagged down (${down.map((v) => `${label(v.endpoint)}: ${v.master?.flags}`).join("; ")})`
+        : `no sentinel flags it down`;
     return result("master-up", down.length === 0, detail);
 }
 
@@ -81,9 +91,15 @@ export function quorum(knowing: SentinelView[]): CheckResult {
 
 /** As many sentinels answer, and each sees as many healthy ones (itself included), as expected. */
 export function sentinelCount(answering: SentinelView[], knowing: SentinelView[], expected: Expectations): CheckResult {
-    const counts = knowing.map((view) => 1 + (view.sentinels ?? []).filter((s) => !hasFlag(s.flags, "s_down", "o_down", "disconnected")).length);
+    const counts = knowing.map(
+        (view) => 1 + (view.sentinels ?? []).filter((s) => !hasFlag(s.flags, "s_down", "o_down", "disconnected")).length,
+    );
     const ok = answering.length === expected.sentinelCount && counts.every((count) => count === expected.sentinelCount);
-    return result("sentinel-count", ok, `expected ${expected.sentinelCount}; ${answering.length} answer; each sees ${counts.join("/")} healthy sentinels (itself included)`);
+    return result(
+        "sentinel-count",
+        ok,
+        `expected ${expected.sentinelCount}; ${answering.length} answer; each sees ${counts.join("/")} healthy sentinels (itself included)`,
+    );
 }
 
 /**
@@ -92,11 +108,20 @@ export function sentinelCount(answering: SentinelView[], knowing: SentinelView[]
  * replicas.
  */
 export function replicaCount(knowing: SentinelView[], expected: Expectations): CheckResult {
-    const unhealthy = (r: Record<string, string>) => hasFlag(r.flags, "s_down", "o_down", "disconnected") || r["master-link-status"] !== "ok";
+    const unhealthy = (r: Record<string, string>) =>
+        hasFlag(r.flags, "s_down", "o_down", "disconnected") || r["master-link-status"] !== "ok";
     const counts = knowing.map((view) => (view.replicas ?? []).filter((r) => !unhealthy(r)).length);
-    const bad = knowing.flatMap((view) => (view.replicas ?? []).filter(unhealthy).map((r) => `${r.ip}:${r.port} (${r.flags}, link ${r["master-link-status"]})`));
-    const detail = `expected ${expected.redisCount - 1} healthy replicas; sentinels see ${counts.join("/")}` + (bad.length ? `; unhealthy: ${[...new Set(bad)].join(", ")}` : "");
-    return result("replica-count", counts.every((count) => count === expected.redisCount - 1), detail);
+    const bad = knowing.flatMap((view) =>
+        (view.replicas ?? []).filter(unhealthy).map((r) => `${r.ip}:${r.port} (${r.flags}, link ${r["master-link-status"]})`),
+    );
+    const detail =
+        `expected ${expected.redisCount - 1} healthy replicas; sentinels see ${counts.join("/")}` +
+        (bad.length ? `; unhealthy: ${[...new Set(bad)].join(", ")}` : "");
+    return result(
+        "replica-count",
+        counts.every((count) => count === expected.redisCount - 1),
+        detail,
+    );
 }
 
 /** Every redis any knowing sentinel names: the master first, then every replica, each once. */
@@ -115,7 +140,9 @@ export function redisAddresses(knowing: SentinelView[], master: Endpoint): Endpo
 export function redisReachable(redis: RedisView[]): CheckResult {
     const unreachable = redis.filter((view) => view.error);
     const why = (error = "") => (/WRONGPASS|NOAUTH|invalid password/i.test(error) ? `authentication failed (${error})` : error);
-    const detail = unreachable.length ? unreachable.map((v) => `${label(v.address)}: ${why(v.error)}`).join("; ") : `${redis.length}/${redis.length} answer`;
+    const detail = unreachable.length
+        ? unreachable.map((v) => `${label(v.address)}: ${why(v.error)}`).join("; ")
+        : `${redis.length}/${redis.length} answer`;
     return result("redis-reachable", unreachable.length === 0, detail);
 }
 
@@ -130,7 +157,9 @@ export function singleMaster(reached: RedisView[], master: Endpoint): CheckResul
     } else if (masters.length === 0) {
         detail = "no server reports role:master";
     } else {
-        detail = sentinelMasterIsMaster ? `${label(masters[0].address)} is the only master` : `sentinels name ${label(master)}, which reports role:${masterView?.replication?.role}`;
+        detail = sentinelMasterIsMaster
+            ? `${label(masters[0].address)} is the only master`
+            : `sentinels name ${label(master)}, which reports role:${masterView?.replication?.role}`;
     }
     return result("single-master", masters.length === 1 && sentinelMasterIsMaster, detail);
 }
@@ -147,7 +176,14 @@ export function replication(reached: RedisView[], master: Endpoint, expected: Ex
         }
         for (const key of online) {
             const lag = Number(/lag=(\d+)/.exec(info[key])?.[1] ?? 0);
-            if (lag > maxLag) problems.push(`${info[key].split(",").slice(0, 2).join(":").replace(/ip=|port=/g, "")} lags ${lag}s`);
+            if (lag > maxLag)
+                problems.push(
+                    `${info[key]
+                        .split(",")
+                        .slice(0, 2)
+                        .join(":")
+                        .replace(/ip=|port=/g, "")} lags ${lag}s`,
+                );
         }
     } else {
         problems.push(`master ${label(master)} did not answer`);
@@ -163,7 +199,9 @@ export function replication(reached: RedisView[], master: Endpoint, expected: Ex
 /** Every answering server, replicas included, has the expected `maxmemory-policy`. */
 export function maxmemoryPolicy(reached: RedisView[], expected: Expectations): CheckResult {
     const wrong = reached.filter((view) => view.policy !== expected.maxmemoryPolicy);
-    const detail = wrong.length ? `expected ${expected.maxmemoryPolicy}; ${wrong.map((v) => `${label(v.address)} has ${v.policy}`).join("; ")}` : `${expected.maxmemoryPolicy} on ${reached.length} servers`;
+    const detail = wrong.length
+        ? `expected ${expected.maxmemoryPolicy}; ${wrong.map((v) => `${label(v.address)} has ${v.policy}`).join("; ")}`
+        : `${expected.maxmemoryPolicy} on ${reached.length} servers`;
     return result("maxmemory-policy", wrong.length === 0, detail);
 }
 
@@ -174,13 +212,19 @@ export function maxmemory(reached: RedisView[], expected: Expectations): CheckRe
         return result("maxmemory", true, "not asked for");
     }
     const wrong = reached.filter((view) => view.maxmemory !== bytes);
-    const detail = wrong.length ? `expected ${bytes} bytes; ${wrong.map((v) => `${label(v.address)} has ${v.maxmemory}`).join("; ")}` : `${bytes} bytes on ${reached.length} servers`;
+    const detail = wrong.length
+        ? `expected ${bytes} bytes; ${wrong.map((v) => `${label(v.address)} has ${v.maxmemory}`).join("; ")}`
+        : `${bytes} bytes on ${reached.length} servers`;
     return result("maxmemory", wrong.length === 0, detail);
 }
 
 /** The write probe on the master worked (`problem` is what went wrong, if anything). */
 export function writeProbe(master: Endpoint, problem: string | undefined): CheckResult {
-    return result("write-probe", problem === undefined, problem === undefined ? `write, read and delete on ${label(master)}` : `on ${label(master)}: ${problem}`);
+    return result(
+        "write-probe",
+        problem === undefined,
+        problem === undefined ? `write, read and delete on ${label(master)}` : `on ${label(master)}: ${problem}`,
+    );
 }
 
 /** The sentinel checks; `stop` says why the rest cannot run, or `master` is where to look next. */
@@ -201,7 +245,13 @@ export function judgeSentinels(views: SentinelView[], expected: Expectations): S
         return { checks, stop: `no sentinel knows "${expected.masterName}"` };
     }
     const master = knowing[0].masterAddress!;
-    checks.push(sentinelsAgree(knowing), masterUp(knowing), quorum(knowing), sentinelCount(answering, knowing, expected), replicaCount(knowing, expected));
+    checks.push(
+        sentinelsAgree(knowing),
+        masterUp(knowing),
+        quorum(knowing),
+        sentinelCount(answering, knowing, expected),
+        replicaCount(knowing, expected),
+    );
     return { checks, master, agreed: agreedMaster(knowing), redis: redisAddresses(knowing, master) };
 }
 

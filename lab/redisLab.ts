@@ -30,6 +30,11 @@ export interface GroupSpec {
     failoverTimeout: number;
     /** Sentinel master name. */
     masterName: string;
+    /**
+     * Seconds a master waits for more replicas before a full sync (`repl-diskless-sync-delay`);
+     * Redis's default (5), as in the cluster, when absent. Tests not about timings use 0.
+     */
+    replicaSyncDelaySeconds?: number;
 }
 
 /** A started server. */
@@ -83,7 +88,12 @@ function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, wha
     const started = Date.now();
     return new Promise((resolve, reject) => {
         const poll = async () => {
-            if (await Promise.resolve().then(check).catch(() => false)) return resolve();
+            if (
+                await Promise.resolve()
+                    .then(check)
+                    .catch(() => false)
+            )
+                return resolve();
             if (Date.now() - started > timeoutMs) return reject(new Error(`lab: ${what} not within ${timeoutMs} ms`));
             setTimeout(poll, 50);
         };
@@ -109,10 +119,18 @@ function answersPing(port: number): Promise<boolean> {
     });
 }
 
-async function startServer(binary: "redis-server" | "redis-sentinel", config: string | undefined, dir: string, daemonize: boolean): Promise<number> {
+async function startServer(
+    binary: "redis-server" | "redis-sentinel",
+    config: string | undefined,
+    dir: string,
+    daemonize: boolean,
+): Promise<number> {
     const pidfile = path.join(dir, "pid");
     if (config !== undefined) {
-        fs.writeFileSync(path.join(dir, "server.conf"), `${config}\ndaemonize ${daemonize ? "yes" : "no"}\npidfile ${pidfile}\nlogfile ${path.join(dir, "log")}\n`);
+        fs.writeFileSync(
+            path.join(dir, "server.conf"),
+            `${config}\ndaemonize ${daemonize ? "yes" : "no"}\npidfile ${pidfile}\nlogfile ${path.join(dir, "log")}\n`,
+        );
     }
     if (daemonize) {
         const child = spawn(binary, [path.join(dir, "server.conf")], { stdio: "ignore" });
@@ -130,7 +148,11 @@ async function startServer(binary: "redis-server" | "redis-sentinel", config: st
 }
 
 /** Starts a group and waits until every sentinel sees every replica and every other sentinel. */
-export async function startGroup(spec: GroupSpec, root: string, options: { daemonize?: boolean; readyTimeoutMs?: number } = {}): Promise<LabGroup> {
+export async function startGroup(
+    spec: GroupSpec,
+    root: string,
+    options: { daemonize?: boolean; readyTimeoutMs?: number } = {},
+): Promise<LabGroup> {
     const dir = path.join(root, spec.name);
     fs.mkdirSync(dir, { recursive: true });
     const group: LabGroup = { spec, dir, redis: [], sentinels: [] };
@@ -151,6 +173,7 @@ export async function startGroup(spec: GroupSpec, root: string, options: { daemo
                 `maxmemory-policy ${spec.maxmemoryPolicy}`,
                 `appendonly ${spec.appendonly ? "yes" : "no"}`,
                 `save ""`,
+                ...(spec.replicaSyncDelaySeconds === undefined ? [] : [`repl-diskless-sync-delay ${spec.replicaSyncDelaySeconds}`]),
                 ...(master ? [`replicaof ${HOST} ${master.port}`] : []),
             ].join("\n");
             const pid = await startServer("redis-server", config, serverDir, daemonize);
@@ -176,7 +199,11 @@ export async function startGroup(spec: GroupSpec, root: string, options: { daemo
             await waitFor(() => answersPing(port), 5000, `sentinel on ${port}`);
         }
         // Sentinels learn replicas from the master's INFO and each other through hello messages.
-        await waitFor(async () => (await checkOnce(labTarget(group), labExpectations(group))).healthy, options.readyTimeoutMs ?? 20_000, `group ${spec.name} healthy`);
+        await waitFor(
+            async () => (await checkOnce(labTarget(group), labExpectations(group))).healthy,
+            options.readyTimeoutMs ?? 20_000,
+            `group ${spec.name} healthy`,
+        );
         return group;
     } catch (error) {
         await stopGroup(group);
@@ -193,7 +220,11 @@ export async function restartRedis(group: LabGroup, index: number): Promise<void
 
 /** How the checks reach a lab group. */
 export function labTarget(group: LabGroup, probeTimeoutMs = 1000): Target {
-    return { sentinels: group.sentinels.map((s): Endpoint => ({ host: HOST, port: s.port })), password: group.spec.password, probeTimeoutMs };
+    return {
+        sentinels: group.sentinels.map((s): Endpoint => ({ host: HOST, port: s.port })),
+        password: group.spec.password,
+        probeTimeoutMs,
+    };
 }
 
 /** What a lab group was started to be. */

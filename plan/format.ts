@@ -40,9 +40,16 @@ export function describeResource(resource: RecordedResource): string {
                 ? `pvc ${text(get(pvc, "storageClassName"))} ${text(get(pvc, "resources", "requests", "storage"))}` +
                   (storage.keepAfterDeletion ? " keepAfterDeletion" : "")
                 : "emptyDir";
-            const placement = get(redis, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", "0", "matchExpressions", "0") as
-                | Record<string, unknown>
-                | undefined;
+            const placement = get(
+                redis,
+                "affinity",
+                "nodeAffinity",
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                "nodeSelectorTerms",
+                "0",
+                "matchExpressions",
+                "0",
+            ) as Record<string, unknown> | undefined;
             return (
                 `name=${text(get(inputs, "metadata", "name"))} sentinels=${text(get(inputs, "spec", "sentinel", "replicas"))} ` +
                 `redis=${text(redis.replicas)} storage=${storageText} limits=${text(get(redis, "resources", "limits"))} ` +
@@ -110,7 +117,11 @@ export function formatPlan(stack: string, run: ProgramRun): string {
         const parent = resource.parent && byUrn.has(resource.parent) ? resource.parent : undefined;
         children.set(parent, [...(children.get(parent) ?? []), resource]);
     }
-    const lines = [`Plan for stack "${stack}" (offline: mock runtime, no cloud, no credentials)`, "", `Resources (${run.resources.length}):`];
+    const lines = [
+        `Plan for stack "${stack}" (offline: mock runtime, no cloud, no credentials)`,
+        "",
+        `Resources (${run.resources.length}):`,
+    ];
     const walk = (parent: string | undefined, depth: number) => {
         for (const resource of children.get(parent) ?? []) {
             const indent = "  ".repeat(depth + 1);

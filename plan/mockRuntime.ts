@@ -4,6 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { PROJECT } from "../facts/project";
 
 /** Shown where a value exists only after a real deploy (IPs, generated passwords, ids). */
 export const KNOWN_AFTER_DEPLOY = "<known after deploy>";
@@ -112,7 +113,10 @@ export type InvokeHandler = (token: string, inputs: Record<string, unknown>) => 
 
 function mocksFor(invoke?: InvokeHandler): pulumi.runtime.Mocks {
     return {
-        newResource: (args) => ({ id: `<id of ${args.name}, known after deploy>`, state: computedState(args.type, args.name, args.inputs) }),
+        newResource: (args) => ({
+            id: `<id of ${args.name}, known after deploy>`,
+            state: computedState(args.type, args.name, args.inputs),
+        }),
         call: (args) => invoke?.(args.token, args.inputs) ?? args.inputs,
     };
 }
@@ -164,10 +168,12 @@ export interface MockRunOptions {
  * Runs `body` under a fresh mock runtime and returns its result with every resource it
  * registered, once all registrations have finished.
  */
-export async function recordResources<T>(options: MockRunOptions, body: () => Promise<T> | T): Promise<{ resources: RecordedResource[]; result: T }> {
+export async function recordResources<T>(
+    options: MockRunOptions,
+    body: () => Promise<T> | T,
+): Promise<{ resources: RecordedResource[]; result: T }> {
     const resources: RecordedResource[] = [];
-    const project = "redis-ha";
-    await pulumi.runtime.setMocks(mocksFor(options.invoke), project, options.stack, options.preview ?? false);
+    await pulumi.runtime.setMocks(mocksFor(options.invoke), PROJECT, options.stack, options.preview ?? false);
 
     // The mock monitor sees each registration request; wrap it to record what mocks are not told
     // (parent, dependencies, protect) alongside the inputs.

@@ -28,9 +28,7 @@ export interface PlanDocument {
 }
 
 /** The outcome of planning one stack. */
-export type PlanResult =
-    | { ok: true; stack: string; run: ProgramRun }
-    | { ok: false; stack: string; problems: string[] };
+export type PlanResult = { ok: true; stack: string; run: ProgramRun } | { ok: false; stack: string; problems: string[] };
 
 /**
  * Plans a stack from its stack file against a simulated AWS account. Invalid config and a failed

@@ -49,7 +49,11 @@ export function simulatedVcpus(instanceType: string): number {
 }
 
 /** Answers the AWS invokes the program makes, or undefined for invokes it does not simulate. */
-export function answerInvoke(account: SimulatedAccount, token: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
+export function answerInvoke(
+    account: SimulatedAccount,
+    token: string,
+    inputs: Record<string, unknown>,
+): Record<string, unknown> | undefined {
     switch (token) {
         case "aws:servicequotas/getServiceQuota:getServiceQuota":
             return { ...inputs, value: account.vcpuQuota };

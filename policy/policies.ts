@@ -9,6 +9,7 @@ import { SecurityGroupRule } from "@pulumi/aws/ec2/securityGroupRule";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import type { Resource } from "@pulumi/pulumi";
 import { FAILOVER_TYPE_TOKEN } from "../facts/operator";
+import { HOLDS_DATA_LABEL } from "../facts/project";
 import { EXACT_VERSION, imageReferenceProblem, imageRepositoryProblem, imageTagProblem } from "../facts/patterns";
 
 export { isPinnedImage } from "../facts/patterns";
@@ -41,10 +42,13 @@ const OPEN = ["0.0.0.0/0", "::/0"];
 /** A data-holding RedisFailover is noeviction, has AOF on and keeps data on a PVC. */
 export const dataHoldingIsDurable: Check = ({ type, props }) => {
     const p = props as Props;
-    if (type !== TYPES.redisFailover || p.metadata?.labels?.["redis-ha/holds-data"] !== "true") return [];
+    if (type !== TYPES.redisFailover || p.metadata?.labels?.[HOLDS_DATA_LABEL] !== "true") return [];
     const config: string[] = p.spec?.redis?.customConfig ?? [];
     const problems: string[] = [];
-    if (!config.includes("maxmemory-policy noeviction")) problems.push(`${p.metadata?.name} holds data but is not noeviction (evicted JWT blacklist entries make revoked tokens valid again)`);
+    if (!config.includes("maxmemory-policy noeviction"))
+        problems.push(
+            `${p.metadata?.name} holds data but is not noeviction (evicted JWT blacklist entries make revoked tokens valid again)`,
+        );
     if (!config.includes("appendonly yes")) problems.push(`${p.metadata?.name} holds data but has no AOF`);
     if (!p.spec?.redis?.storage?.persistentVolumeClaim) problems.push(`${p.metadata?.name} holds data but has no persistentVolumeClaim`);
     return problems;
@@ -57,7 +61,8 @@ export const highlyAvailableCounts: Check = ({ type, props }, config) => {
     const sentinels = Number(p.spec?.sentinel?.replicas);
     const redis = Number(p.spec?.redis?.replicas);
     const problems: string[] = [];
-    if (!(sentinels >= 3 && sentinels % 2 === 1)) problems.push(`${p.metadata?.name} has ${sentinels} sentinels; need an odd number, at least 3`);
+    if (!(sentinels >= 3 && sentinels % 2 === 1))
+        problems.push(`${p.metadata?.name} has ${sentinels} sentinels; need an odd number, at least 3`);
     if (!(redis >= 3)) problems.push(`${p.metadata?.name} has ${redis} redis; need at least 3 (1 master + 2 replicas)`);
     return problems;
 };
@@ -65,7 +70,9 @@ export const highlyAvailableCounts: Check = ({ type, props }, config) => {
 /** Every RedisFailover requires a password (auth.secretPath). */
 export const failoverHasAuth: Check = ({ type, props }) => {
     const p = props as Props;
-    return type === TYPES.redisFailover && !p.spec?.auth?.secretPath ? [`${p.metadata?.name} has no auth.secretPath: anyone in the cluster can read and write it`] : [];
+    return type === TYPES.redisFailover && !p.spec?.auth?.secretPath
+        ? [`${p.metadata?.name} has no auth.secretPath: anyone in the cluster can read and write it`]
+        : [];
 };
 
 /** EC2 instances require IMDSv2 and encrypted volumes. */
@@ -104,7 +111,8 @@ export const versionsArePinned: Check = ({ type, props }) => {
     const p = props as Props;
     const problems: string[] = [];
     if (type === TYPES.helmRelease) {
-        if (typeof p.version !== "string" || !EXACT_VERSION.test(p.version)) problems.push(`chart ${p.chart} has no exact version (got ${JSON.stringify(p.version)})`);
+        if (typeof p.version !== "string" || !EXACT_VERSION.test(p.version))
+            problems.push(`chart ${p.chart} has no exact version (got ${JSON.stringify(p.version)})`);
         const image = p.values?.image;
         const tagProblem = typeof image?.tag === "string" ? imageTagProblem(image.tag) : "is missing";
         if (image && tagProblem) problems.push(`chart ${p.chart} runs image tag ${JSON.stringify(image.tag)}: it ${tagProblem}`);
@@ -145,7 +153,9 @@ function policy(
         for (const problem of check({ type: args.type, props: args.props }, config)) reportViolation(problem);
     };
     const validateResource: ResourceValidation | ResourceValidation[] = classes
-        ? classes.map((resourceClass) => validateResourceOfType(resourceClass, (_props, args, reportViolation) => run(args, reportViolation)))
+        ? classes.map((resourceClass) =>
+              validateResourceOfType(resourceClass, (_props, args, reportViolation) => run(args, reportViolation)),
+          )
         : run;
     return { name, description, enforcementLevel: "mandatory", ...(configSchema ? { configSchema } : {}), validateResource };
 }
@@ -153,9 +163,14 @@ function policy(
 /** Every policy of the pack. */
 export const policies: ResourceValidationPolicy[] = [
     policy("redis-data-holding-durable", "A data-holding RedisFailover is noeviction with AOF and a PVC.", dataHoldingIsDurable),
-    policy("redis-high-availability", "In highly available stacks: odd sentinels, at least 3, and at least 3 redis.", highlyAvailableCounts, {
-        configSchema: { properties: { highAvailability: { type: "boolean", default: false } } },
-    }),
+    policy(
+        "redis-high-availability",
+        "In highly available stacks: odd sentinels, at least 3, and at least 3 redis.",
+        highlyAvailableCounts,
+        {
+            configSchema: { properties: { highAvailability: { type: "boolean", default: false } } },
+        },
+    ),
     policy("redis-auth-required", "Every RedisFailover has a password.", failoverHasAuth),
     policy("ec2-hardened", "EC2 instances require IMDSv2 and encrypted volumes.", instanceIsHardened, { classes: [Instance] }),
     policy("no-open-ingress", "No security group ingress from 0.0.0.0/0 or ::/0.", noOpenIngress, {

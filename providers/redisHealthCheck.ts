@@ -72,16 +72,27 @@ export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: stri
             intervalMs: 2000,
             onProgress: (round, elapsedMs) => {
                 rounds++;
-                log(`redis-ha health (${reachedVia}): not healthy after ${Math.round(elapsedMs / 1000)}s of ${inputs.timeoutSeconds}s: ${describeFailures(round).join("; ")}`);
+                log(
+                    `redis-ha health (${reachedVia}): not healthy after ${Math.round(elapsedMs / 1000)}s of ${inputs.timeoutSeconds}s: ${describeFailures(round).join("; ")}`,
+                );
             },
         });
     } finally {
         await opened.close();
     }
     if (!report.healthy) {
-        throw new Error(`Redis group (${reachedVia}) is not what was asked for after ${inputs.timeoutSeconds}s:\n  - ${describeFailures(report).join("\n  - ")}`);
+        throw new Error(
+            `Redis group (${reachedVia}) is not what was asked for after ${inputs.timeoutSeconds}s:\n  - ${describeFailures(report).join("\n  - ")}`,
+        );
     }
-    return { expected, reachedVia, master: report.master ?? "", checks: report.checks, checkedAt: new Date().toISOString(), rounds: rounds + 1 };
+    return {
+        expected,
+        reachedVia,
+        master: report.master ?? "",
+        checks: report.checks,
+        checkedAt: new Date().toISOString(),
+        rounds: rounds + 1,
+    };
 }
 
 /** Inputs whose change re-runs the check. */

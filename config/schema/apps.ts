@@ -20,7 +20,8 @@ export const appEnvSchema = z
             if (typeof name !== "string") return;
             const first = seen.get(name);
             if (first === undefined) seen.set(name, index);
-            else ctx.addIssue({ code: "custom", path: [index, "name"], message: `${name} is already defined by redis-ha:appEnv[${first}]` });
+            else
+                ctx.addIssue({ code: "custom", path: [index, "name"], message: `${name} is already defined by redis-ha:appEnv[${first}]` });
         });
     }, ALWAYS)
     .default([]);
@@ -51,7 +52,11 @@ export function appSecretsSchema(stackName: string) {
         .superRefine((appSecrets, ctx) => {
             const targets = field(appSecrets, "externalSecrets");
             if (field(appSecrets, "enabled") === false && Array.isArray(targets) && targets.length > 0) {
-                ctx.addIssue({ code: "custom", path: ["externalSecrets"], message: "ExternalSecrets read the published secret; enable appSecrets or remove them" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["externalSecrets"],
+                    message: "ExternalSecrets read the published secret; enable appSecrets or remove them",
+                });
             }
         }, ALWAYS)
         .prefault({ enabled: false });
@@ -63,6 +68,8 @@ export const alertsSchema = strict({
     labels: labelMap().default({}),
     memoryRatio: z
         .number()
-        .refine((ratio) => ratio > 0 && ratio < 1, { error: (issue) => `must be a number between 0 and 1, got ${JSON.stringify(issue.input)}` })
+        .refine((ratio) => ratio > 0 && ratio < 1, {
+            error: (issue) => `must be a number between 0 and 1, got ${JSON.stringify(issue.input)}`,
+        })
         .default(0.8),
 }).prefault({ enabled: false });

@@ -45,12 +45,10 @@ export function strict<S extends z.ZodRawShape>(shape: S) {
 
 /** A non-empty string that satisfies `problem` (a grammar from facts/patterns); the grammar's reason is the message. */
 export function grammar(problem?: (value: string) => string | undefined, required?: string) {
-    return z
-        .string({ error: (issue) => (required && issue.input === undefined ? required : undefined) })
-        .superRefine((value, ctx) => {
-            const why = value.trim() === "" ? "must be a non-empty string" : problem?.(value);
-            if (why) ctx.addIssue({ code: "custom", message: why.startsWith("must") ? why : `${JSON.stringify(value)} ${why}` });
-        });
+    return z.string({ error: (issue) => (required && issue.input === undefined ? required : undefined) }).superRefine((value, ctx) => {
+        const why = value.trim() === "" ? "must be a non-empty string" : problem?.(value);
+        if (why) ctx.addIssue({ code: "custom", message: why.startsWith("must") ? why : `${JSON.stringify(value)} ${why}` });
+    });
 }
 
 /** A non-empty string matching `pattern`, with `why` explaining the form. */
@@ -60,13 +58,11 @@ export function matching(pattern: RegExp, why: string, required?: string) {
 
 /** A whole number within [min, max]. */
 export function int(min: number, max = Number.MAX_SAFE_INTEGER, required?: string) {
-    return z
-        .number({ error: (issue) => (required && issue.input === undefined ? required : undefined) })
-        .superRefine((value, ctx) => {
-            const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
-            if (!Number.isInteger(value)) ctx.addIssue({ code: "custom", message: `must be a whole number, got ${value}` });
-            else if (value < min || value > max) ctx.addIssue({ code: "custom", message: `must be ${range}, got ${value}` });
-        });
+    return z.number({ error: (issue) => (required && issue.input === undefined ? required : undefined) }).superRefine((value, ctx) => {
+        const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+        if (!Number.isInteger(value)) ctx.addIssue({ code: "custom", message: `must be a whole number, got ${value}` });
+        else if (value < min || value > max) ctx.addIssue({ code: "custom", message: `must be ${range}, got ${value}` });
+    });
 }
 
 /** Always run an object's cross-field rule, even when some fields failed: every problem is reported at once. */
@@ -75,14 +71,17 @@ export const ALWAYS = { when: () => true };
 /** Reads `value[key]` of a possibly invalid object without trusting its shape. */
 export function field(value: unknown, ...path: Array<string | number>): unknown {
     let node = value;
-    for (const step of path) node = node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[step] : undefined;
+    for (const step of path)
+        node = node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[step] : undefined;
     return node;
 }
 
 /** A quantity as Kubernetes reads it; YAML numbers (`cpu: 1`) are kept as their text. */
 function quantity(what: "cpu" | "memory") {
     return z
-        .union([z.string(), z.number()], { error: () => `must be a Kubernetes ${what} quantity (e.g. ${what === "cpu" ? "300m or 0.5" : "512Mi"})` })
+        .union([z.string(), z.number()], {
+            error: () => `must be a Kubernetes ${what} quantity (e.g. ${what === "cpu" ? "300m or 0.5" : "512Mi"})`,
+        })
         .transform((value) => String(value))
         .superRefine((value, ctx) => {
             const why = quantityProblem(value, what);
@@ -100,7 +99,11 @@ export const resourcesSchema = strict({ requests: quantities.optional(), limits:
         if (typeof request !== "string" || typeof limit !== "string") continue;
         if (quantityProblem(request, what) || quantityProblem(limit, what)) continue;
         if ((parseQuantity(request) ?? 0) > (parseQuantity(limit) ?? Infinity)) {
-            ctx.addIssue({ code: "custom", path: ["requests", what], message: `${request} is more than the limit ${limit}; Kubernetes refuses requests above limits` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["requests", what],
+                message: `${request} is more than the limit ${limit}; Kubernetes refuses requests above limits`,
+            });
         }
     }
 }, ALWAYS);
@@ -111,9 +114,10 @@ export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as 
 /** A label, taint or selector key. */
 export const labelKey = () => grammar(labelKeyProblem);
 /** A label, taint or selector value; may be empty. */
-export const labelValue = () => z.string().superRefine((value, ctx) => {
-    const why = labelValueProblem(value);
-    if (why) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${why}` });
-});
+export const labelValue = () =>
+    z.string().superRefine((value, ctx) => {
+        const why = labelValueProblem(value);
+        if (why) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${why}` });
+    });
 /** Labels or a node selector. */
 export const labelMap = () => z.record(labelKey(), labelValue());

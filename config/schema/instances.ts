@@ -9,11 +9,10 @@ import {
     parseQuantity,
     parseRedisBytes,
     quantityProblem,
-    redisDirectiveProblem,
     redisMaxmemoryProblem,
-    sentinelDirectiveProblem,
 } from "../../facts/patterns";
 import { formatBytes } from "../units";
+import { redisDirectiveProblem, sentinelDirectiveProblem } from "./directives";
 import { ALWAYS, field, grammar, int, labelKey, labelValue, resourcesSchema, strict, TAINT_EFFECTS } from "./common";
 
 /** Redis's eight `maxmemory-policy` values. */
@@ -48,7 +47,10 @@ const sentinelSchema = strict({
     replicas: int(1).superRefine((replicas, ctx) => {
         // A majority of an even group is no more tolerant than the odd group below it.
         if (replicas !== 1 && (replicas < 3 || replicas % 2 === 0)) {
-            ctx.addIssue({ code: "custom", message: `must be 1 (non-HA stacks only) or odd and at least 3, so a majority can agree; got ${replicas}` });
+            ctx.addIssue({
+                code: "custom",
+                message: `must be 1 (non-HA stacks only) or odd and at least 3, so a majority can agree; got ${replicas}`,
+            });
         }
     }),
     resources: resourcesSchema.optional(),
@@ -87,7 +89,8 @@ const storageSchema = strict({
 const redisSchema = strict({
     replicas: int(1),
     resources: resourcesSchema.optional().superRefine((resources, ctx) => {
-        if (resources === undefined) ctx.addIssue({ code: "custom", message: "redis needs resources.limits.memory, which bounds maxmemory" });
+        if (resources === undefined)
+            ctx.addIssue({ code: "custom", message: "redis needs resources.limits.memory, which bounds maxmemory" });
         else if (field(resources, "limits", "memory") === undefined) {
             ctx.addIssue({ code: "custom", path: ["limits", "memory"], message: "redis needs a memory limit, which bounds maxmemory" });
         }
@@ -159,10 +162,13 @@ const instanceSchema = strict({
         if (!(holdsData === undefined ? hasPvc : holdsData === true) || typeof field(instance, "redis") !== "object") return;
         // Nothing evicted, every write logged, a volume that outlives the pod.
         const policy = field(instance, "redis", "maxmemoryPolicy");
-        const problem = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path: ["redis", ...path], message });
-        if (MAXMEMORY_POLICIES.includes(policy as never) && policy !== "noeviction") problem(["maxmemoryPolicy"], `a data-holding instance must be noeviction, got ${policy}`);
+        const problem = (path: Array<string | number>, message: string) =>
+            ctx.addIssue({ code: "custom", path: ["redis", ...path], message });
+        if (MAXMEMORY_POLICIES.includes(policy as never) && policy !== "noeviction")
+            problem(["maxmemoryPolicy"], `a data-holding instance must be noeviction, got ${policy}`);
         if (field(instance, "redis", "appendonly") === false) problem(["appendonly"], "a data-holding instance must have AOF on");
-        if (storage !== undefined && !hasPvc && field(storage, "kind") === "emptyDir") problem(["storage"], "a data-holding instance must use a persistentVolumeClaim");
+        if (storage !== undefined && !hasPvc && field(storage, "kind") === "emptyDir")
+            problem(["storage"], "a data-holding instance must use a persistentVolumeClaim");
         const lines = field(instance, "redis", "customConfig");
         (Array.isArray(lines) ? lines : []).forEach((line, index) => {
             if (typeof line === "string" && !redisDirectiveProblem(line) && redisDirectiveProblem(line, true)) {
@@ -179,21 +185,36 @@ const instanceSchema = strict({
 
 /** `instances.<purpose>`, in config order, each with its purpose and name (default `<purpose>-redis`). */
 export const instancesSchema = z
-    .record(z.string(), instanceSchema, { error: (issue) => (issue.input === undefined ? "is required: at least one instance" : undefined) })
+    .record(z.string(), instanceSchema, {
+        error: (issue) => (issue.input === undefined ? "is required: at least one instance" : undefined),
+    })
     .superRefine((instances, ctx) => {
         if (instances === null || typeof instances !== "object") return;
         if (Object.keys(instances).length === 0) ctx.addIssue({ code: "custom", message: "is empty: define at least one instance" });
         const names = new Map<string, string>();
         for (const [purpose, instance] of Object.entries(instances)) {
             const keyProblem = dnsLabelProblem(purpose);
-            if (keyProblem) ctx.addIssue({ code: "custom", path: [purpose], message: `(the instance key) ${JSON.stringify(purpose)} ${keyProblem}; it is used as a node label value` });
+            if (keyProblem)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [purpose],
+                    message: `(the instance key) ${JSON.stringify(purpose)} ${keyProblem}; it is used as a node label value`,
+                });
             const given = field(instance, "name");
             const name = typeof given === "string" ? given : `${purpose}-redis`;
             const defaultProblem = given === undefined && !keyProblem ? failoverNameProblem(name) : undefined;
-            if (defaultProblem) ctx.addIssue({ code: "custom", path: [purpose], message: `the default name ${JSON.stringify(name)} ${defaultProblem}; set instances.${purpose}.name` });
+            if (defaultProblem)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [purpose],
+                    message: `the default name ${JSON.stringify(name)} ${defaultProblem}; set instances.${purpose}.name`,
+                });
             const other = names.get(name);
-            if (other !== undefined) ctx.addIssue({ code: "custom", path: [purpose, "name"], message: `"${name}" is already the name of instance ${other}` });
+            if (other !== undefined)
+                ctx.addIssue({ code: "custom", path: [purpose, "name"], message: `"${name}" is already the name of instance ${other}` });
             names.set(name, purpose);
         }
     }, ALWAYS)
-    .transform((instances) => Object.entries(instances).map(([purpose, { name, ...instance }]) => ({ purpose, name: name ?? `${purpose}-redis`, ...instance })));
+    .transform((instances) =>
+        Object.entries(instances).map(([purpose, { name, ...instance }]) => ({ purpose, name: name ?? `${purpose}-redis`, ...instance })),
+    );

@@ -15,7 +15,9 @@ export const operatorSchema = strict({
     namespace: grammar(dnsLabelProblem).default("redis-operator"),
     // YAML reads an unquoted 3.3 as a number, hence "write it quoted".
     chartVersion: matching(EXACT_VERSION, "is not an exact chart version (e.g. 3.3.0; write it quoted)").default("3.3.0"),
-    chartRepository: matching(/^(https?|oci):\/\/\S+$/, "is not a Helm repository URL").default("https://spotahome.github.io/redis-operator"),
+    chartRepository: matching(/^(https?|oci):\/\/\S+$/, "is not a Helm repository URL").default(
+        "https://spotahome.github.io/redis-operator",
+    ),
     imageRepository: grammar(imageRepositoryProblem).default("quay.io/spotahome/redis-operator"),
     imageTag: grammar(imageTagProblem).default("v1.3.0"),
     // Commit of tag Chart-3.3.0; its CRD is byte-identical to v1.3.0-rc1 and there is no v1.3.0 tag.
@@ -23,7 +25,9 @@ export const operatorSchema = strict({
     replicas: int(1, 5).default(1),
     resources: resourcesSchema.optional(),
     nodeSelector: labelMap().default({ "node-role.kubernetes.io/control-plane": "" }),
-    tolerations: z.array(tolerationSchema).default([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]),
+    tolerations: z
+        .array(tolerationSchema)
+        .default([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]),
     monitoring: z.boolean().default(false),
 });
 

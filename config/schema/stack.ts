@@ -2,7 +2,8 @@
 // depend on other settings (protectData, keepAfterDeletion).
 
 import { z } from "zod";
-import { dnsLabelProblem, imageReferenceProblem, sentinelDirectiveProblem } from "../../facts/patterns";
+import { dnsLabelProblem, imageReferenceProblem } from "../../facts/patterns";
+import { sentinelDirectiveProblem } from "./directives";
 import { alertsSchema, appEnvSchema, appSecretsSchema, verifySchema } from "./apps";
 import { clusterSchema, nodesSchema } from "./cluster";
 import { ALWAYS, field, grammar, labelKey, strict } from "./common";
@@ -49,8 +50,16 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
             const sentinels = field(instance, "sentinel", "replicas");
             const redis = field(instance, "redis", "replicas");
             // Other counts below 3 already fail "odd and at least 3".
-            if (sentinels === 1) problem(["instances", purpose, "sentinel", "replicas"], "a highly available stack needs at least 3 sentinels for a quorum, got 1");
-            if (Number.isInteger(redis) && (redis as number) < 3) problem(["instances", purpose, "redis", "replicas"], `a highly available stack needs at least 3 redis (1 master + 2 replicas), got ${redis}`);
+            if (sentinels === 1)
+                problem(
+                    ["instances", purpose, "sentinel", "replicas"],
+                    "a highly available stack needs at least 3 sentinels for a quorum, got 1",
+                );
+            if (Number.isInteger(redis) && (redis as number) < 3)
+                problem(
+                    ["instances", purpose, "redis", "replicas"],
+                    `a highly available stack needs at least 3 redis (1 master + 2 replicas), got ${redis}`,
+                );
             const lines = field(instance, "sentinel", "customConfig");
             (Array.isArray(lines) ? lines : []).forEach((line, index) => {
                 const why = typeof line === "string" && !sentinelDirectiveProblem(line) ? sentinelDirectiveProblem(line, true) : undefined;
@@ -64,7 +73,8 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
     const appEnv = field(value, "appEnv");
     (Array.isArray(appEnv) ? appEnv : []).forEach((entry, index) => {
         const instance = field(entry, "instance");
-        if (typeof instance === "string" && instance.trim() !== "" && !purposes.includes(instance)) problem(["appEnv", index, "instance"], `names no instance; ${defined}`);
+        if (typeof instance === "string" && instance.trim() !== "" && !purposes.includes(instance))
+            problem(["appEnv", index, "instance"], `names no instance; ${defined}`);
     });
 
     // Managed nodes: declaring any requires the cluster they join.
@@ -76,23 +86,27 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
         const nodeName = `${typeof prefix === "string" ? prefix : "k8s-redis"}-${purpose}`;
         if (nodeName.length > 63) problem(["nodes", purpose], `node name ${nodeName} is longer than 63 characters`);
     }
-    if (nodePurposes.length > 0 && field(value, "cluster") === undefined) problem(["cluster"], "is required when nodes are declared: the cluster they join");
+    if (nodePurposes.length > 0 && field(value, "cluster") === undefined)
+        problem(["cluster"], "is required when nodes are declared: the cluster they join");
 }
 
 function buildStackSchema(stackName: string) {
-    return strict(stackShape(stackName))
-        .superRefine(crossRules, ALWAYS)
-        // kubeconfig and sshPrivateKey are left out: `loadConfig` reads them as secret outputs.
-        .transform(({ kubeconfig: _kubeconfig, sshPrivateKey: _sshPrivateKey, protectData: givenProtectData, cluster, ...stack }) => {
-            const protectData = givenProtectData ?? stack.highlyAvailable;
-            const instances = stack.instances.map((instance) => {
-                const given = instance.redis.storage;
-                const storage = given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
-                return { ...instance, redis: { ...instance.redis, storage } };
-            });
-            // The cluster is only used, and so only handed on, when nodes are managed.
-            return { ...stack, protectData, instances, ...(cluster && stack.nodes.length > 0 ? { cluster } : {}) };
-        });
+    return (
+        strict(stackShape(stackName))
+            .superRefine(crossRules, ALWAYS)
+            // kubeconfig and sshPrivateKey are left out: `loadConfig` reads them as secret outputs.
+            .transform(({ kubeconfig: _kubeconfig, sshPrivateKey: _sshPrivateKey, protectData: givenProtectData, cluster, ...stack }) => {
+                const protectData = givenProtectData ?? stack.highlyAvailable;
+                const instances = stack.instances.map((instance) => {
+                    const given = instance.redis.storage;
+                    const storage =
+                        given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
+                    return { ...instance, redis: { ...instance.redis, storage } };
+                });
+                // The cluster is only used, and so only handed on, when nodes are managed.
+                return { ...stack, protectData, instances, ...(cluster && stack.nodes.length > 0 ? { cluster } : {}) };
+            })
+    );
 }
 
 const schemas = new Map<string, ReturnType<typeof buildStackSchema>>();

@@ -1,18 +1,14 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as path from "path";
 import { parseFlags, UsageError, wholeNumber } from "../../cli/command";
-import { PROJECT_DIR } from "../support/stacks";
+import { memoized } from "../support/run";
 
-const SPEC = { name: "demo", usage: "usage: demo --stack NAME", options: { stack: { type: "string" }, down: { type: "boolean" } } } as const;
+const SPEC = {
+    name: "demo",
+    usage: "usage: demo --stack NAME",
+    options: { stack: { type: "string" }, down: { type: "boolean" } },
+} as const;
 
-function run(script: string, ...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, script), ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        timeout: 60_000,
-    });
-}
+const COMMANDS = ["cli/plan.ts", "cli/lab.ts", "cli/verify.ts", "bench/bench.ts"].map((script) => ({ script, run: memoized(script) }));
 
 describe("cli: shared command handling", () => {
     it("parses known flags", () => {
@@ -20,9 +16,18 @@ describe("cli: shared command handling", () => {
     });
 
     it("refuses an unknown flag, a missing value and a positional argument, naming each", () => {
-        assert.throws(() => parseFlags(SPEC, ["--stak", "dev"]), (e: Error) => e instanceof UsageError && /--stak/.test(e.message));
-        assert.throws(() => parseFlags(SPEC, ["--stack"]), (e: Error) => e instanceof UsageError && /--stack/.test(e.message));
-        assert.throws(() => parseFlags(SPEC, ["dev"]), (e: Error) => e instanceof UsageError && /dev/.test(e.message));
+        assert.throws(
+            () => parseFlags(SPEC, ["--stak", "dev"]),
+            (e: Error) => e instanceof UsageError && /--stak/.test(e.message),
+        );
+        assert.throws(
+            () => parseFlags(SPEC, ["--stack"]),
+            (e: Error) => e instanceof UsageError && /--stack/.test(e.message),
+        );
+        assert.throws(
+            () => parseFlags(SPEC, ["dev"]),
+            (e: Error) => e instanceof UsageError && /dev/.test(e.message),
+        );
     });
 
     it("reads whole numbers and names the flag of a bad one", () => {
@@ -34,13 +39,14 @@ describe("cli: shared command handling", () => {
 
     describe("every command", function () {
         this.timeout(60_000);
-        for (const script of ["cli/plan.ts", "cli/lab.ts", "cli/verify.ts", "bench/bench.ts"]) {
-            it(`${script}: --help prints usage and exits 0; an unknown flag exits 2 without a stack trace`, () => {
-                const help = run(script, "--help");
-                assert.strictEqual(help.status, 0, help.stderr);
+        before(() => COMMANDS.forEach(({ run }) => [run("--help"), run("--no-such-flag")]));
+        for (const { script, run } of COMMANDS) {
+            it(`${script}: --help prints usage and exits 0; an unknown flag exits 2 without a stack trace`, async () => {
+                const help = await run("--help");
+                assert.strictEqual(help.code, 0, help.stderr);
                 assert.match(help.stdout, /^usage: npm (start|run \w+)/m);
-                const bad = run(script, "--no-such-flag");
-                assert.strictEqual(bad.status, 2, bad.stdout + bad.stderr);
+                const bad = await run("--no-such-flag");
+                assert.strictEqual(bad.code, 2, bad.stdout + bad.stderr);
                 assert.match(bad.stderr, /--no-such-flag/);
                 assert.doesNotMatch(bad.stderr, /^\s+at /m, "no stack trace");
             });

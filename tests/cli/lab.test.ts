@@ -24,11 +24,19 @@ describe("tools: lab", function () {
             const up = lab(dir, "--stack", "dev");
             assert.strictEqual(up.status, 0, up.stdout + up.stderr);
             const state = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8"));
-            const pids: number[] = state.groups.flatMap((g: { redis: Array<{ pid: number }>; sentinels: Array<{ pid: number }> }) => [...g.redis, ...g.sentinels].map((s) => s.pid));
+            const pids: number[] = state.groups.flatMap((g: { redis: Array<{ pid: number }>; sentinels: Array<{ pid: number }> }) =>
+                [...g.redis, ...g.sentinels].map((s) => s.pid),
+            );
             assert.strictEqual(pids.length, 6, "1 redis + 1 sentinel for each of 3 instances");
             assert.ok(pids.every(isAlive));
             assert.strictEqual(up.stdout.match(/^healthy: master/gm)?.length, 3);
-            for (const name of ["AUTH_REDIS_BLACKLIST_URL", "AUTH_REDIS_OAUTH_STATE_URL", "REDIS_STREAMS_URL", "CELERY_RESULT_BACKEND", "IMAGE_REDIS_URL"]) {
+            for (const name of [
+                "AUTH_REDIS_BLACKLIST_URL",
+                "AUTH_REDIS_OAUTH_STATE_URL",
+                "REDIS_STREAMS_URL",
+                "CELERY_RESULT_BACKEND",
+                "IMAGE_REDIS_URL",
+            ]) {
                 assert.match(up.stdout, new RegExp(`^${name}=redis://:[^@]+@127\\.0\\.0\\.1:\\d+/\\d+$`, "m"));
             }
             assert.match(up.stdout, /^IMAGE_REDIS_URL=.*\/6$/m);

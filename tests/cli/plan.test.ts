@@ -1,24 +1,49 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PASSWORD_PLACEHOLDER, SECRET_MASK } from "../../plan/mockRuntime";
 import { ENCRYPTED_PLACEHOLDER, stackConfigFromDocument } from "../../config/stackFile";
+import { memoized } from "../support/run";
 import { PROJECT_DIR } from "../support/stacks";
 
-function plan(...args: string[]) {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "plan.ts"), ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        timeout: 60_000,
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+const plan = memoized("cli/plan.ts");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-plan-"));
+const devFile = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+const prodFile = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+
+/** Writes a stack file under the test folder and returns its path. */
+function stackFile(name: string, text: string): string {
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
 }
 
-function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-plan-"));
-}
+const bigFile = stackFile("big", devFile.replace(/instanceType: t3\.(medium|small)/g, "instanceType: t3.2xlarge"));
+const brokenFile = stackFile(
+    "broken",
+    devFile
+        .replace("maxmemoryPolicy: allkeys-lru", "maxmemoryPolicy: lru")
+        .replace(
+            "maxmemory: 256mb\n        maxmemoryPolicy: noeviction\n        appendonly: true",
+            "maxmemory: 500mb\n        maxmemoryPolicy: noeviction\n        appendonly: true",
+        )
+        .replace("instance: cache, db: 6", "instance: images, db: 6"),
+);
+const secretFile = stackFile("secret", `${prodFile}  redis-ha:kubeconfig:\n    secure: v1:ENCRYPTEDKUBECONFIG\n`);
+const jsonOut = path.join(dir, "plan.json");
+
+/** Every run the tests below assert on, started at once: they are independent processes. */
+const RUNS = [
+    ["--stack", "dev"],
+    ["--stack", "prod"],
+    ["--stack", "dev", "--vcpu-quota", "41"],
+    ["--stack", "big", "--config-file", bigFile],
+    ["--stack", "broken", "--config-file", brokenFile],
+    ["--stack", "prod", "--config-file", secretFile, "--json", jsonOut],
+    [],
+    ["--stack", "nosuchstack"],
+];
 
 describe("tools: plan", () => {
     describe("stack files", () => {
@@ -50,14 +75,21 @@ describe("tools: plan", () => {
 
     describe("command line", function () {
         this.timeout(60_000);
+        before(() => {
+            RUNS.forEach((args) => void plan(...args));
+        });
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        it("prints the dev plan: CRD, one operator release, three RedisFailovers, masked appEnv, wall time", () => {
-            const { code, stdout, stderr } = plan("--stack", "dev");
+        it("prints the dev plan: CRD, one operator release, three RedisFailovers, masked appEnv, wall time", async () => {
+            const { code, stdout, stderr } = await plan("--stack", "dev");
             assert.strictEqual(code, 0, stderr);
             assert.strictEqual(stdout.match(/kubernetes:yaml\/v2:ConfigFile {2}redis-operator-crd/g)?.length, 1);
             assert.strictEqual(stdout.match(/kubernetes:helm\.sh\/v3:Release {2}/g)?.length, 1);
             assert.strictEqual(stdout.match(/kubernetes:databases\.spotahome\.com\/v1:RedisFailover {2}/g)?.length, 3);
-            assert.match(stdout, /name=auth-redis sentinels=1 redis=1 storage=pvc gp3 1Gi .*"maxmemory-policy noeviction","appendonly yes"/);
+            assert.match(
+                stdout,
+                /name=auth-redis sentinels=1 redis=1 storage=pvc gp3 1Gi .*"maxmemory-policy noeviction","appendonly yes"/,
+            );
             assert.match(stdout, /name=cache-redis .*"maxmemory 512mb","maxmemory-policy allkeys-lru"/);
             assert.match(stdout, /waits for: redis-operator-crd, redis-operator-release/);
             assert.match(stdout, new RegExp(`appEnv.IMAGE_REDIS_URL = \\${SECRET_MASK.slice(0, -1)}\\]`));
@@ -65,52 +97,55 @@ describe("tools: plan", () => {
             assert.ok(!stdout.includes(PASSWORD_PLACEHOLDER));
         });
 
-        it("shows the three dev nodes with their commands, and prod's instance types", () => {
-            const dev = plan("--stack", "dev");
+        it("shows the three dev nodes with their commands, and prod's instance types", async () => {
+            const dev = await plan("--stack", "dev");
             assert.strictEqual(dev.code, 0, dev.stderr);
-            for (const [purpose, type] of [["auth", "t3.medium"], ["streams", "t3.small"], ["cache", "t3.small"]]) {
-                assert.match(dev.stdout, new RegExp(`aws:ec2/instance:Instance  ${purpose}-node-instance\\n\\s+type=${type.replace(".", "\\.")} `));
+            for (const [purpose, type] of [
+                ["auth", "t3.medium"],
+                ["streams", "t3.small"],
+                ["cache", "t3.small"],
+            ]) {
+                assert.match(
+                    dev.stdout,
+                    new RegExp(`aws:ec2/instance:Instance  ${purpose}-node-instance\\n\\s+type=${type.replace(".", "\\.")} `),
+                );
                 for (const step of ["prepare", "reset", "removal", "join-token", "join", "ready"]) {
                     assert.match(dev.stdout, new RegExp(`command:remote:Command  ${purpose}-node-${step}\\n`));
                 }
             }
-            assert.match(dev.stdout, /create=scripts\/join-node.sh \(API_SERVER_ENDPOINT='10.0.1.10:6443' NODE_NAME='k8s-redis-auth' NODE_LABELS='redis-cluster=auth'\) stdin=\[secret\]/);
+            assert.match(
+                dev.stdout,
+                /create=scripts\/join-node.sh \(API_SERVER_ENDPOINT='10.0.1.10:6443' NODE_NAME='k8s-redis-auth' NODE_LABELS='redis-cluster=auth'\) stdin=\[secret\]/,
+            );
             assert.match(dev.stdout, /aws:secretsmanager\/secretVersion:SecretVersion {2}app-env-version\n\s+value=\[secret\]/);
             assert.match(dev.stdout, /kubernetes:external-secrets.io\/v1beta1:ExternalSecret {2}app-env-api-api-redis-env/);
             assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n {2}vcpuQuota.runningVcpus = 36\n {2}vcpuQuota.quotaVcpus = 43/);
-            const prod = plan("--stack", "prod");
+            const prod = await plan("--stack", "prod");
             assert.strictEqual(prod.code, 0, prod.stderr);
-            assert.deepStrictEqual([...prod.stdout.matchAll(/aws:ec2\/instance:Instance {2}\w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]), ["t3.large", "t3.medium", "t3.medium"]);
+            assert.deepStrictEqual(
+                [...prod.stdout.matchAll(/aws:ec2\/instance:Instance {2}\w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]),
+                ["t3.large", "t3.medium", "t3.medium"],
+            );
         });
 
-        it("fails the plan when the nodes exceed the vCPU quota, naming the numbers", () => {
-            const { code, stdout, stderr } = plan("--stack", "dev", "--vcpu-quota", "41");
+        it("fails the plan when the nodes exceed the vCPU quota, naming the numbers", async () => {
+            const { code, stdout, stderr } = await plan("--stack", "dev", "--vcpu-quota", "41");
             assert.strictEqual(code, 1);
             assert.strictEqual(stdout, "");
-            assert.match(stderr, /need 6 vCPUs and 36 On-Demand vCPUs are already running; 42 exceeds the Standard On-Demand vCPU quota \(L-1216C47A\) of 41/);
+            assert.match(
+                stderr,
+                /need 6 vCPUs and 36 On-Demand vCPUs are already running; 42 exceeds the Standard On-Demand vCPU quota \(L-1216C47A\) of 41/,
+            );
         });
 
-        it("fails the plan for a stack whose nodes are too big for the default quota", () => {
-            const dir = tempDir();
-            const file = path.join(dir, "Pulumi.big.yaml");
-            fs.writeFileSync(file, fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(/instanceType: t3\.(medium|small)/g, "instanceType: t3.2xlarge"));
-            const { code, stderr } = plan("--stack", "big", "--config-file", file);
+        it("fails the plan for a stack whose nodes are too big for the default quota", async () => {
+            const { code, stderr } = await plan("--stack", "big", "--config-file", bigFile);
             assert.strictEqual(code, 1);
             assert.match(stderr, /need 24 vCPUs and 36 On-Demand vCPUs are already running; 60 exceeds .* of 43/);
         });
 
-        it("fails on invalid config with every problem, naming each key, and plans nothing", () => {
-            const dir = tempDir();
-            const file = path.join(dir, "Pulumi.broken.yaml");
-            const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-            fs.writeFileSync(
-                file,
-                dev
-                    .replace("maxmemoryPolicy: allkeys-lru", "maxmemoryPolicy: lru")
-                    .replace("maxmemory: 256mb\n        maxmemoryPolicy: noeviction\n        appendonly: true", "maxmemory: 500mb\n        maxmemoryPolicy: noeviction\n        appendonly: true")
-                    .replace("instance: cache, db: 6", "instance: images, db: 6"),
-            );
-            const { code, stdout, stderr } = plan("--stack", "broken", "--config-file", file);
+        it("fails on invalid config with every problem, naming each key, and plans nothing", async () => {
+            const { code, stdout, stderr } = await plan("--stack", "broken", "--config-file", brokenFile);
             assert.strictEqual(code, 1);
             assert.strictEqual(stdout, "");
             assert.match(stderr, /redis-ha:instances\.cache\.redis\.maxmemoryPolicy: must be one of/);
@@ -118,15 +153,10 @@ describe("tools: plan", () => {
             assert.match(stderr, /redis-ha:appEnv\[4\]\.instance: names no instance/);
         });
 
-        it("writes a --json plan with urn, type, name, parent and masked inputs, and no secret in clear", () => {
-            const dir = tempDir();
-            const file = path.join(dir, "Pulumi.secret.yaml");
-            const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-            fs.writeFileSync(file, `${prod}  redis-ha:kubeconfig:\n    secure: v1:ENCRYPTEDKUBECONFIG\n`);
-            const out = path.join(dir, "plan.json");
-            const { code, stderr } = plan("--stack", "prod", "--config-file", file, "--json", out);
+        it("writes a --json plan with urn, type, name, parent and masked inputs, and no secret in clear", async () => {
+            const { code, stderr } = await plan("--stack", "prod", "--config-file", secretFile, "--json", jsonOut);
             assert.strictEqual(code, 0, stderr);
-            const text = fs.readFileSync(out, "utf8");
+            const text = fs.readFileSync(jsonOut, "utf8");
             const document = JSON.parse(text);
             assert.strictEqual(document.stack, "prod");
             for (const resource of document.resources) {
@@ -138,18 +168,23 @@ describe("tools: plan", () => {
             for (const leak of [PASSWORD_PLACEHOLDER, ENCRYPTED_PLACEHOLDER, "redis://", "PRIVATE KEY"]) {
                 assert.ok(!text.includes(leak), `plan.json contains ${leak}`);
             }
-            const failovers = document.resources.filter((r: { type: string }) => r.type === "kubernetes:databases.spotahome.com/v1:RedisFailover");
-            assert.deepStrictEqual(failovers.map((f: { inputs: { spec: { sentinel: { replicas: number } } } }) => f.inputs.spec.sentinel.replicas), [3, 3, 3]);
+            const failovers = document.resources.filter(
+                (r: { type: string }) => r.type === "kubernetes:databases.spotahome.com/v1:RedisFailover",
+            );
+            assert.deepStrictEqual(
+                failovers.map((f: { inputs: { spec: { sentinel: { replicas: number } } } }) => f.inputs.spec.sentinel.replicas),
+                [3, 3, 3],
+            );
         });
 
-        it("exits 2 on bad usage", () => {
-            assert.strictEqual(plan().code, 2);
-            assert.strictEqual(plan("--stack").code, 2);
-            assert.strictEqual(plan("--stack", "dev", "--bogus").code, 2);
+        it("exits 2 without --stack (unknown flags: tests/cli/command.test.ts)", async () => {
+            const { code, stderr } = await plan();
+            assert.strictEqual(code, 2);
+            assert.match(stderr, /--stack NAME is required/);
         });
 
-        it("exits 1 for a stack without a stack file", () => {
-            const { code, stderr } = plan("--stack", "nosuchstack");
+        it("exits 1 for a stack without a stack file", async () => {
+            const { code, stderr } = await plan("--stack", "nosuchstack");
             assert.strictEqual(code, 1);
             assert.match(stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
         });

@@ -5,7 +5,13 @@ import { AppSecrets, buildExternalSecret } from "../../components/appSecrets";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 
 describe("components: AppSecrets", () => {
-    const target = { namespace: "api", name: "api-redis-env", storeName: "aws-secrets-manager", storeKind: "ClusterSecretStore" as const, refreshInterval: "1h" };
+    const target = {
+        namespace: "api",
+        name: "api-redis-env",
+        storeName: "aws-secrets-manager",
+        storeKind: "ClusterSecretStore" as const,
+        refreshInterval: "1h",
+    };
 
     it("maps every env var to a property of the published secret, as the seed's api-secrets did", () => {
         const external = buildExternalSecret(target, "redis-ha/dev/app-env", ["AUTH_REDIS_BLACKLIST_URL", "IMAGE_REDIS_URL"]);

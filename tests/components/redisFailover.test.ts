@@ -61,8 +61,13 @@ describe("components: RedisFailover", () => {
                     spec: { accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "1Gi" } } },
                 },
             });
-            type NodeAffinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array<{ matchExpressions: unknown }> } } };
-            const term = (spec.redis.affinity as NodeAffinity).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+            type NodeAffinity = {
+                nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array<{ matchExpressions: unknown }> };
+                };
+            };
+            const term = (spec.redis.affinity as NodeAffinity).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+                .nodeSelectorTerms[0];
             assert.deepStrictEqual(term.matchExpressions, [{ key: "redis-cluster", operator: "In", values: ["auth"] }]);
             assert.deepStrictEqual(spec.sentinel.affinity, spec.redis.affinity);
             assert.deepStrictEqual(spec.redis.exporter, { enabled: true, image: "oliver006/redis_exporter:v1.62.0" });
@@ -71,7 +76,9 @@ describe("components: RedisFailover", () => {
         });
 
         it("renders emptyDir for volatile instances and appends free-form lines after the typed ones", () => {
-            const config = parseStackConfigOrThrow(withSetting(stackConfig("dev"), "redis-ha:instances", ["cache", "redis", "customConfig"], ["hz 20"]));
+            const config = parseStackConfigOrThrow(
+                withSetting(stackConfig("dev"), "redis-ha:instances", ["cache", "redis", "customConfig"], ["hz 20"]),
+            );
             const cache = config.instances.find((i) => i.purpose === "cache")!;
             const { spec } = buildRedisFailoverManifest(cache, renderOptions(config));
             assert.deepStrictEqual(spec.redis.storage, { emptyDir: {} });
@@ -106,7 +113,10 @@ describe("components: RedisFailover", () => {
             assert.strictEqual(endpoints.masterName, "mymaster");
         });
         it("builds a URL per db with the password escaped", () => {
-            assert.strictEqual(redisUrl("p@ss/word", "rfrm-x.redis.svc.cluster.local:6379", 6), "redis://:p%40ss%2Fword@rfrm-x.redis.svc.cluster.local:6379/6");
+            assert.strictEqual(
+                redisUrl("p@ss/word", "rfrm-x.redis.svc.cluster.local:6379", 6),
+                "redis://:p%40ss%2Fword@rfrm-x.redis.svc.cluster.local:6379/6",
+            );
         });
     });
 
@@ -151,7 +161,7 @@ describe("components: RedisFailover", () => {
             assert.strictEqual(secret.inputs.stringData, SECRET_MASK);
             const cr = resources.find((r) => r.name === "auth-redis-failover")!;
             assert.strictEqual(cr.protect, false);
-            assert.ok(!JSON.stringify(cr.inputs).includes("password\""), "no password field in the CR");
+            assert.ok(!JSON.stringify(cr.inputs).includes('password"'), "no password field in the CR");
         });
     });
 });

@@ -1,7 +1,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { scriptCommand, shellQuote } from "../../components/nodeScripts";
-import { amiArchitecture, joinParameters, nodeIngressRules, RedisNode, taintArgument, ubuntuImageNameFilter } from "../../components/redisNode";
+import {
+    amiArchitecture,
+    joinParameters,
+    nodeIngressRules,
+    RedisNode,
+    taintArgument,
+    ubuntuImageNameFilter,
+} from "../../components/redisNode";
 import { parseStackConfigOrThrow, StackConfig } from "../../config";
 import { commandOutputPlaceholder, RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
@@ -73,7 +80,10 @@ describe("components: RedisNode", () => {
 
         it("quotes parameters for the shell and refuses names that are not variables", () => {
             assert.strictEqual(shellQuote("it's"), `'it'\\''s'`);
-            assert.match(scriptCommand("reset-node.sh", { NODE_NAME: "a b" }), /^# redis-ha: scripts\/reset-node.sh\n.*\nsudo env NODE_NAME='a b' bash "\$script"$/s);
+            assert.match(
+                scriptCommand("reset-node.sh", { NODE_NAME: "a b" }),
+                /^# redis-ha: scripts\/reset-node.sh\n.*\nsudo env NODE_NAME='a b' bash "\$script"$/s,
+            );
             assert.throws(() => scriptCommand("reset-node.sh", { "BAD;rm": "x" }), /not an environment variable name/);
         });
     });
@@ -85,16 +95,19 @@ describe("components: RedisNode", () => {
         async function build(config: StackConfig, sshPrivateKey?: string) {
             const node = config.nodes.find((n) => n.purpose === "auth")!;
             const instance = config.instances.find((i) => i.purpose === "auth")!;
-            const run = await recordResources({ stack: "dev", invoke: (token, inputs) => answerInvoke(DEFAULT_ACCOUNT, token, inputs) }, () => {
-                return new RedisNode("auth-node", {
-                    node,
-                    cluster: config.cluster!,
-                    placementLabel: config.placementLabel,
-                    taint: instance.taint,
-                    stack: "dev",
-                    sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey),
-                });
-            });
+            const run = await recordResources(
+                { stack: "dev", invoke: (token, inputs) => answerInvoke(DEFAULT_ACCOUNT, token, inputs) },
+                () => {
+                    return new RedisNode("auth-node", {
+                        node,
+                        cluster: config.cluster!,
+                        placementLabel: config.placementLabel,
+                        taint: instance.taint,
+                        stack: "dev",
+                        sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey),
+                    });
+                },
+            );
             return run.resources;
         }
 
@@ -106,12 +119,26 @@ describe("components: RedisNode", () => {
         it("creates the instance with IMDSv2 (hop limit 2), an encrypted gp3 root, standard credits and findable tags", () => {
             const instance = byName.get("auth-node-instance")!;
             assert.strictEqual(instance.type, "aws:ec2/instance:Instance");
-            assert.deepStrictEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
-            assert.deepStrictEqual(instance.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 30, encrypted: true, deleteOnTermination: true });
+            assert.deepStrictEqual(instance.inputs.metadataOptions, {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 2,
+            });
+            assert.deepStrictEqual(instance.inputs.rootBlockDevice, {
+                volumeType: "gp3",
+                volumeSize: 30,
+                encrypted: true,
+                deleteOnTermination: true,
+            });
             assert.deepStrictEqual(instance.inputs.creditSpecification, { cpuCredits: "standard" });
             assert.strictEqual(instance.inputs.instanceType, "t3.medium");
             assert.strictEqual(instance.inputs.subnetId, "subnet-0aa1b2c3d4e5f6071");
-            assert.deepStrictEqual(instance.inputs.tags, { Name: "k8s-redis-auth", stack: "dev", purpose: "auth", "managed-by": "redis-ha" });
+            assert.deepStrictEqual(instance.inputs.tags, {
+                Name: "k8s-redis-auth",
+                stack: "dev",
+                purpose: "auth",
+                "managed-by": "redis-ha",
+            });
             assert.deepStrictEqual(instance.ignoreChanges, ["ami"], "a newly published image must not replace the node");
         });
 
@@ -138,7 +165,10 @@ describe("components: RedisNode", () => {
                 const before = order[later - 1];
                 assert.ok(waitsFor(resources, order[later].urn).has(before.urn), `${order[later].name} waits for ${before.name}`);
             }
-            assert.ok(byName.get("auth-node-join")!.dependencies.includes(byName.get("auth-node-prepare")!.urn), "join directly after prepare");
+            assert.ok(
+                byName.get("auth-node-join")!.dependencies.includes(byName.get("auth-node-prepare")!.urn),
+                "join directly after prepare",
+            );
         });
 
         it("removes the node from the control plane on delete, then resets it", () => {
@@ -154,7 +184,10 @@ describe("components: RedisNode", () => {
         it("keeps the join token out of every command text and log", () => {
             const token = byName.get("auth-node-join-token")!;
             assert.strictEqual(token.inputs.logging, "none");
-            assert.ok(["stdout", "stderr"].every((output) => token.additionalSecretOutputs.includes(output)), String(token.additionalSecretOutputs));
+            assert.ok(
+                ["stdout", "stderr"].every((output) => token.additionalSecretOutputs.includes(output)),
+                String(token.additionalSecretOutputs),
+            );
             const placeholder = commandOutputPlaceholder("auth-node-join-token");
             for (const resource of resources.filter((r) => r.type === "command:remote:Command")) {
                 assert.ok(!commandTexts(resource).includes(placeholder), `${resource.name} command text holds the token`);
@@ -172,7 +205,10 @@ describe("components: RedisNode", () => {
         });
 
         it("pins the cluster's Kubernetes version and pause image in the prepare step", () => {
-            assert.match(String(byName.get("auth-node-prepare")!.inputs.create), /KUBERNETES_VERSION='1.28.4' PAUSE_IMAGE='registry.k8s.io\/pause:3.9'/);
+            assert.match(
+                String(byName.get("auth-node-prepare")!.inputs.create),
+                /KUBERNETES_VERSION='1.28.4' PAUSE_IMAGE='registry.k8s.io\/pause:3.9'/,
+            );
         });
 
         it("keeps the SSH key secret: every connection is masked", () => {

@@ -12,7 +12,8 @@ describe("components: RedisOperator", () => {
         known = valuePaths(chartValues());
     });
     // `resources` and `nodeSelector` are free-form maps in the chart: anything below them is allowed.
-    const isKnown = (path: string) => known.some((k) => k === path || (path.startsWith(`${k}.`) && ["resources", "nodeSelector"].includes(k)));
+    const isKnown = (path: string) =>
+        known.some((k) => k === path || (path.startsWith(`${k}.`) && ["resources", "nodeSelector"].includes(k)));
 
     describe("operatorChartValues", () => {
         for (const stack of ["dev", "prod"]) {
@@ -24,7 +25,9 @@ describe("components: RedisOperator", () => {
         }
 
         it("the key check rejects keys the chart does not have (replicaCount, serviceMonitor.enabled)", () => {
-            const unknown = valuePaths({ replicaCount: 1, serviceMonitor: { enabled: true }, replicas: 1 }).filter((path) => !isKnown(path));
+            const unknown = valuePaths({ replicaCount: 1, serviceMonitor: { enabled: true }, replicas: 1 }).filter(
+                (path) => !isKnown(path),
+            );
             assert.deepStrictEqual(unknown, ["replicaCount", "serviceMonitor.enabled"]);
         });
 
@@ -32,7 +35,9 @@ describe("components: RedisOperator", () => {
             const values = operatorChartValues(OPERATOR_DEFAULTS);
             assert.deepStrictEqual(values.image, { repository: "quay.io/spotahome/redis-operator", tag: "v1.3.0" });
             assert.deepStrictEqual(values.nodeSelector, { "node-role.kubernetes.io/control-plane": "" });
-            assert.deepStrictEqual(values.tolerations, [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+            assert.deepStrictEqual(values.tolerations, [
+                { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+            ]);
             assert.deepStrictEqual(values.serviceAccount, { create: true });
             assert.deepStrictEqual(values.monitoring, { enabled: false });
             assert.strictEqual("resources" in values, false, "no resources key unless configured");
@@ -40,7 +45,10 @@ describe("components: RedisOperator", () => {
 
         it("passes the seed's operator resources through", () => {
             const values = operatorChartValues(parseStackConfigOrThrow(stackConfig("dev")).operator);
-            assert.deepStrictEqual(values.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } });
+            assert.deepStrictEqual(values.resources, {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "200m", memory: "256Mi" },
+            });
         });
     });
 
@@ -53,7 +61,10 @@ describe("components: RedisOperator", () => {
 
     describe("the component under the mock runtime", () => {
         async function build(protectCrd: boolean) {
-            const { resources } = await recordResources({ stack: "test" }, () => new RedisOperator("redis-operator", { operator: OPERATOR_DEFAULTS, protectCrd }));
+            const { resources } = await recordResources(
+                { stack: "test" },
+                () => new RedisOperator("redis-operator", { operator: OPERATOR_DEFAULTS, protectCrd }),
+            );
             return new Map(resources.map((r) => [r.name, r]));
         }
 

@@ -19,8 +19,10 @@ async function measure(account: SimulatedAccount, nodes: NodeConfig[] = NODES) {
 
 describe("components: vCPU quota preflight", () => {
     it("knows which families the Standard On-Demand quota covers", () => {
-        for (const type of ["t3.small", "m5.large", "c6i.xlarge", "r7g.large", "i4i.large", "z1d.large"]) assert.ok(isStandardFamily(type), type);
-        for (const type of ["g5.xlarge", "p4d.24xlarge", "x2idn.large", "inf2.xlarge", "trn1.2xlarge", "dl1.24xlarge"]) assert.ok(!isStandardFamily(type), type);
+        for (const type of ["t3.small", "m5.large", "c6i.xlarge", "r7g.large", "i4i.large", "z1d.large"])
+            assert.ok(isStandardFamily(type), type);
+        for (const type of ["g5.xlarge", "p4d.24xlarge", "x2idn.large", "inf2.xlarge", "trn1.2xlarge", "dl1.24xlarge"])
+            assert.ok(!isStandardFamily(type), type);
     });
 
     it("passes when planned plus running fit, and names all three numbers when they do not", () => {

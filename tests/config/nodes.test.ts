@@ -16,7 +16,10 @@ describe("config: cluster and nodes", () => {
 
     it("dev declares the seed's three nodes with their types", () => {
         const config = parseStackConfigOrThrow(dev);
-        assert.deepStrictEqual(config.nodes.map((n) => `${n.purpose}:${n.instanceType}`), ["auth:t3.medium", "streams:t3.small", "cache:t3.small"]);
+        assert.deepStrictEqual(
+            config.nodes.map((n) => `${n.purpose}:${n.instanceType}`),
+            ["auth:t3.medium", "streams:t3.small", "cache:t3.small"],
+        );
         assert.strictEqual(config.cluster?.kubernetesVersion, "1.28.4");
         assert.strictEqual(config.cluster?.controlPlaneHost, "10.0.1.10", "defaults to the endpoint's host");
         assert.strictEqual(config.cluster?.nodeNamePrefix, CLUSTER_DEFAULTS.nodeNamePrefix);
@@ -24,7 +27,10 @@ describe("config: cluster and nodes", () => {
 
     it("prod declares its own instance types", () => {
         const config = parseStackConfigOrThrow(stackConfig("prod"));
-        assert.deepStrictEqual(config.nodes.map((n) => n.instanceType), ["t3.large", "t3.medium", "t3.medium"]);
+        assert.deepStrictEqual(
+            config.nodes.map((n) => n.instanceType),
+            ["t3.large", "t3.medium", "t3.medium"],
+        );
     });
 
     it("bring your own nodes: no nodes, no cluster needed", () => {
@@ -46,7 +52,10 @@ describe("config: cluster and nodes", () => {
         assert.match(issueAt(withSetting(dev, NODES, ["auth", "subnetId"], "subnet_a"), `${NODES}.auth.subnetId`), /subnet id/);
         assert.match(issueAt(withSetting(dev, NODES, ["auth", "instanceType"], "medium"), `${NODES}.auth.instanceType`), /instance type/);
         assert.match(issueAt(withSetting(dev, CLUSTER, ["vpcId"], "my-vpc"), `${CLUSTER}.vpcId`), /VPC id/);
-        assert.match(issueAt(withSetting(dev, CLUSTER, ["securityGroupIds"], ["sg-1", "default"]), `${CLUSTER}.securityGroupIds[1]`), /security group id/);
+        assert.match(
+            issueAt(withSetting(dev, CLUSTER, ["securityGroupIds"], ["sg-1", "default"]), `${CLUSTER}.securityGroupIds[1]`),
+            /security group id/,
+        );
         assert.match(issueAt(withSetting(dev, CLUSTER, ["amiId"], "ubuntu"), `${CLUSTER}.amiId`), /AMI id/);
     });
 
@@ -54,7 +63,10 @@ describe("config: cluster and nodes", () => {
         for (const field of ["controlPlaneEndpoint", "controlPlaneSecurityGroupId", "vpcId"]) {
             assert.match(issueAt(withSetting(dev, CLUSTER, [field], undefined), `${CLUSTER}.${field}`), /required when nodes are managed/);
         }
-        assert.match(issueAt(withSetting(dev, CLUSTER, ["controlPlaneEndpoint"], "10.0.1.10"), `${CLUSTER}.controlPlaneEndpoint`), /host:port/);
+        assert.match(
+            issueAt(withSetting(dev, CLUSTER, ["controlPlaneEndpoint"], "10.0.1.10"), `${CLUSTER}.controlPlaneEndpoint`),
+            /host:port/,
+        );
     });
 
     it("accepts pinned host keys and a bastion, rejects a malformed key", () => {
@@ -64,11 +76,17 @@ describe("config: cluster and nodes", () => {
         const cluster = parseStackConfigOrThrow(config).cluster!;
         assert.strictEqual(cluster.controlPlaneHostKey, key);
         assert.deepStrictEqual(cluster.bastion, { host: "bastion.example.com", user: "ubuntu", port: 22, hostKey: key });
-        assert.match(issueAt(withSetting(dev, CLUSTER, ["controlPlaneHostKey"], "AAAA"), `${CLUSTER}.controlPlaneHostKey`), /SSH public host key/);
+        assert.match(
+            issueAt(withSetting(dev, CLUSTER, ["controlPlaneHostKey"], "AAAA"), `${CLUSTER}.controlPlaneHostKey`),
+            /SSH public host key/,
+        );
     });
 
     it("rejects a Kubernetes version YAML read as a number", () => {
         assert.match(issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], 1.28), `${CLUSTER}.kubernetesVersion`), /non-empty string/);
-        assert.match(issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], "1.28"), `${CLUSTER}.kubernetesVersion`), /exact Kubernetes version/);
+        assert.match(
+            issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], "1.28"), `${CLUSTER}.kubernetesVersion`),
+            /exact Kubernetes version/,
+        );
     });
 });

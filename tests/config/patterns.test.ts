@@ -15,11 +15,10 @@ import {
     parseQuantity,
     parseRedisBytes,
     quantityProblem,
-    redisDirectiveProblem,
     redisMaxmemoryProblem,
     secretsManagerNameProblem,
-    sentinelDirectiveProblem,
 } from "../../facts/patterns";
+import { redisDirectiveProblem, sentinelDirectiveProblem } from "../../config/schema/directives";
 
 function accepts(problem: (value: string) => string | undefined, values: string[]) {
     for (const value of values) assert.strictEqual(problem(value), undefined, `${value} should be accepted`);
@@ -64,10 +63,19 @@ describe("facts/patterns: shared grammars", () => {
     });
 
     it("image references follow distribution/reference and must be pinned", () => {
-        accepts(imageReferenceProblem, ["registry.local:5000/team/redis_exporter:v1.62.0", "registry.local:5000/x/y:v1", `redis@sha256:${"a".repeat(64)}`, "registry.k8s.io/pause:3.9"]);
+        accepts(imageReferenceProblem, [
+            "registry.local:5000/team/redis_exporter:v1.62.0",
+            "registry.local:5000/x/y:v1",
+            `redis@sha256:${"a".repeat(64)}`,
+            "registry.k8s.io/pause:3.9",
+        ]);
         refuses(imageReferenceProblem, ["redis:latest", "redis", "registry:5000/redis"], /not pinned/);
         refuses(imageReferenceProblem, ["redis:v1;rm -rf /", "Redis:7", "redis:7 "], /not an image reference/);
-        refuses(imageReferenceProblem, [`redis@sha256:${"a".repeat(63)}`, `redis@sha512:${"a".repeat(64)}`], /not an image reference|not sha256/);
+        refuses(
+            imageReferenceProblem,
+            [`redis@sha256:${"a".repeat(63)}`, `redis@sha512:${"a".repeat(64)}`],
+            /not an image reference|not sha256/,
+        );
         accepts(imageRepositoryProblem, ["quay.io/spotahome/redis-operator", "registry.local:5000/team/op"]);
         refuses(imageRepositoryProblem, ["quay.io/spotahome/redis-operator:v1", "Quay/x"], /not an image repository/);
         accepts(imageTagProblem, ["v1.3.0", "v1.3.0-rc1"]);
@@ -80,13 +88,22 @@ describe("facts/patterns: shared grammars", () => {
         refuses((id) => awsIdProblem(id, "subnet"), ["subnet-0aa1b2c3d", "subnet-0AA1B2C3", "sg-0aa1b2c3"], /not a subnet id/);
         accepts((id) => awsIdProblem(id, "ami"), ["ami-0123456789abcdef0"]);
         accepts(instanceTypeProblem, ["t3.medium", "m7g.large"]);
-        assert.match(instanceTypeProblem("t3.medum") ?? "", /not an EC2 instance type known to @pulumi\/aws [\d.]+; did you mean t3.medium\?/);
+        assert.match(
+            instanceTypeProblem("t3.medum") ?? "",
+            /not an EC2 instance type known to @pulumi\/aws [\d.]+; did you mean t3.medium\?/,
+        );
         assert.match(instanceTypeProblem("medium") ?? "", /not an EC2 instance type/);
     });
 
     it("KMS key forms, Secrets Manager names, SSH users, Go durations", () => {
         const uuid = "1234abcd-12ab-34cd-56ef-1234567890ab";
-        accepts(kmsKeyProblem, [uuid, `mrk-${"0".repeat(32)}`, `arn:aws:kms:us-east-2:111122223333:key/${uuid}`, "alias/redis-ha", "arn:aws:kms:us-east-2:111122223333:alias/redis-ha"]);
+        accepts(kmsKeyProblem, [
+            uuid,
+            `mrk-${"0".repeat(32)}`,
+            `arn:aws:kms:us-east-2:111122223333:key/${uuid}`,
+            "alias/redis-ha",
+            "arn:aws:kms:us-east-2:111122223333:alias/redis-ha",
+        ]);
         refuses(kmsKeyProblem, ["redis-ha", "1234abcd", "arn:aws:kms:us-east-2:1111:key/x"], /not a KMS key/);
         accepts(secretsManagerNameProblem, ["redis-ha/dev/app-env", "team+a=b.c@d"]);
         refuses(secretsManagerNameProblem, ["has space", "a".repeat(513), "x#y"], /not a Secrets Manager name/);
@@ -98,12 +115,26 @@ describe("facts/patterns: shared grammars", () => {
     });
 
     it("redis customConfig: one directive per line, none the program or operator owns", () => {
-        accepts(redisDirectiveProblem, ["tcp-keepalive 60", "notify-keyspace-events Ex", "hz 20", "maxmemory-samples 10", "appendfsync always"]);
+        accepts(redisDirectiveProblem, [
+            "tcp-keepalive 60",
+            "notify-keyspace-events Ex",
+            "hz 20",
+            "maxmemory-samples 10",
+            "appendfsync always",
+        ]);
         refuses(redisDirectiveProblem, ["hz 20\nmaxmemory 1gb", "hz 20\r"], /more than one line/);
         refuses(redisDirectiveProblem, [""], /empty/);
         refuses(redisDirectiveProblem, ["hz", "hz\t20", " hz 20"], /"<directive> <value>"/);
-        assert.match(redisDirectiveProblem("rename-command FLUSHALL \"\"") ?? "", /customCommandRenames/);
-        for (const line of ["dir /tmp", "save 60 1", "requirepass x", "maxmemory-policy noeviction", "replicaof 10.0.0.1 6379", "port 6380", "include /etc/x.conf"]) {
+        assert.match(redisDirectiveProblem('rename-command FLUSHALL ""') ?? "", /customCommandRenames/);
+        for (const line of [
+            "dir /tmp",
+            "save 60 1",
+            "requirepass x",
+            "maxmemory-policy noeviction",
+            "replicaof 10.0.0.1 6379",
+            "port 6380",
+            "include /etc/x.conf",
+        ]) {
             assert.ok(redisDirectiveProblem(line), line);
         }
         assert.strictEqual(redisDirectiveProblem("appendfsync no"), undefined);
@@ -112,7 +143,11 @@ describe("facts/patterns: shared grammars", () => {
 
     it("sentinel customConfig: no monitor, auth, typed timings; quorum only outside HA", () => {
         accepts((line) => sentinelDirectiveProblem(line), ["parallel-syncs 1", "quorum 2"]);
-        refuses((line) => sentinelDirectiveProblem(line), ["monitor mymaster 10.0.0.1 6379 2", "auth-pass x", "down-after-milliseconds 1000"], /sets "/);
+        refuses(
+            (line) => sentinelDirectiveProblem(line),
+            ["monitor mymaster 10.0.0.1 6379 2", "auth-pass x", "down-after-milliseconds 1000"],
+            /sets "/,
+        );
         refuses((line) => sentinelDirectiveProblem(line), ["sentinel parallel-syncs mymaster 1"], /sentinel.conf line/);
         assert.match(sentinelDirectiveProblem("quorum 1", true) ?? "", /quorum/);
     });

@@ -32,7 +32,10 @@ describe("config: the README's reference table", () => {
 
     it("lists no key the schema does not have", () => {
         const known = new Set(keys.map((k) => k.key));
-        assert.deepStrictEqual([...rows.keys()].filter((key) => !known.has(key)), []);
+        assert.deepStrictEqual(
+            [...rows.keys()].filter((key) => !known.has(key)),
+            [],
+        );
     });
 
     it("prints each default as the schema has it", () => {

@@ -10,7 +10,14 @@ export interface SchemaKey {
     default?: unknown;
 }
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; defaultValue?: unknown };
+type Def = {
+    type: string;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    shape?: Record<string, z.ZodType>;
+    valueType?: z.ZodType;
+    defaultValue?: unknown;
+};
 
 function walk(schema: z.ZodType, key: string, out: SchemaKey[], found?: { default: unknown }): void {
     const def = schema.def as unknown as Def;

@@ -26,14 +26,20 @@ function readError(file: string): StackFileError {
 
 describe("config: stack files", () => {
     it("reports a duplicate key in one line, with file and line, quoting nothing", () => {
-        const file = writeStackFile("Pulumi.x.yaml", `config:\n  redis-ha:namespace: redis\n  aws:secretKey: ${SECRET}\n  redis-ha:namespace: other\n`);
+        const file = writeStackFile(
+            "Pulumi.x.yaml",
+            `config:\n  redis-ha:namespace: redis\n  aws:secretKey: ${SECRET}\n  redis-ha:namespace: other\n`,
+        );
         const error = readError(file);
         assert.strictEqual(error.message, "Pulumi.x.yaml:4: duplicated mapping key");
         assert.ok(!error.message.includes(SECRET) && !error.message.includes("\n"));
     });
 
     it("reports a YAML syntax error in one line, without the file's content", () => {
-        const file = writeStackFile("Pulumi.y.yaml", `config:\n  aws:secretKey: ${SECRET}\n  redis-ha:appEnv: [ { name: A, instance: auth\n  redis-ha:namespace: redis\n`);
+        const file = writeStackFile(
+            "Pulumi.y.yaml",
+            `config:\n  aws:secretKey: ${SECRET}\n  redis-ha:appEnv: [ { name: A, instance: auth\n  redis-ha:namespace: redis\n`,
+        );
         const error = readError(file);
         assert.match(error.message, /^Pulumi\.y\.yaml:\d+: [^\n]+$/);
         assert.ok(!error.message.includes(SECRET), error.message);
@@ -41,7 +47,10 @@ describe("config: stack files", () => {
     });
 
     it("reports a file that is not a stack file, and one that cannot be read", () => {
-        assert.strictEqual(readError(writeStackFile("Pulumi.z.yaml", "- a\n- b\n")).message, "Pulumi.z.yaml: a stack file must be a YAML mapping with a `config:` mapping");
+        assert.strictEqual(
+            readError(writeStackFile("Pulumi.z.yaml", "- a\n- b\n")).message,
+            "Pulumi.z.yaml: a stack file must be a YAML mapping with a `config:` mapping",
+        );
         assert.match(readError("/nonexistent/Pulumi.none.yaml").message, /^Pulumi\.none\.yaml: cannot be read \(ENOENT\)$/);
     });
 

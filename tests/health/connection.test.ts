@@ -15,7 +15,10 @@ describe("health: connection helpers", () => {
     it("reads Sentinel's flat replies and INFO text", () => {
         assert.deepStrictEqual(pairs(["ip", "10.0.0.1", "flags", "slave", "dangling"]), { ip: "10.0.0.1", flags: "slave" });
         assert.deepStrictEqual(pairs(null), {});
-        assert.deepStrictEqual(parseInfo("# Replication\r\nrole:master\r\nslave0:ip=10.0.0.2,port=1,state=online\r\n"), { role: "master", slave0: "ip=10.0.0.2,port=1,state=online" });
+        assert.deepStrictEqual(parseInfo("# Replication\r\nrole:master\r\nslave0:ip=10.0.0.2,port=1,state=online\r\n"), {
+            role: "master",
+            slave0: "ip=10.0.0.2,port=1,state=online",
+        });
     });
 
     it("rejects when the deadline passes first, and not otherwise", async () => {

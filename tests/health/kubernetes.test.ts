@@ -16,7 +16,19 @@ describe("health: forwarded transport", function () {
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-forward-"));
         group = await startGroup(
-            { name: "streams", redisCount: 2, sentinelCount: 1, password: "fwd-pw", maxmemory: "256mb", maxmemoryPolicy: "noeviction", appendonly: false, downAfterMilliseconds: 1000, failoverTimeout: 3000, masterName: MASTER_NAME },
+            {
+                name: "streams",
+                redisCount: 2,
+                sentinelCount: 1,
+                password: "fwd-pw",
+                maxmemory: "256mb",
+                maxmemoryPolicy: "noeviction",
+                appendonly: false,
+                downAfterMilliseconds: 1000,
+                failoverTimeout: 3000,
+                replicaSyncDelaySeconds: 0,
+                masterName: MASTER_NAME,
+            },
             root,
         );
     });
@@ -29,9 +41,17 @@ describe("health: forwarded transport", function () {
         // The sentinel "pod" has an address this machine cannot reach; only its forwarder can.
         const endpoints: PodEndpoint[] = [
             { pod: "rfs-streams-redis-0", ip: "10.244.9.9", port: SENTINEL_PORT, component: "sentinel" },
-            ...group.redis.map((r, i): PodEndpoint => ({ pod: `rfr-streams-redis-${i}`, ip: "127.0.0.1", port: r.port, component: "redis" })),
+            ...group.redis.map((r, i): PodEndpoint => ({
+                pod: `rfr-streams-redis-${i}`,
+                ip: "127.0.0.1",
+                port: r.port,
+                component: "redis",
+            })),
         ];
-        const ports = new Map<string, number>([["rfs-streams-redis-0", group.sentinels[0].port], ...group.redis.map((r, i): [string, number] => [`rfr-streams-redis-${i}`, r.port])]);
+        const ports = new Map<string, number>([
+            ["rfs-streams-redis-0", group.sentinels[0].port],
+            ...group.redis.map((r, i): [string, number] => [`rfr-streams-redis-${i}`, r.port]),
+        ]);
         const forwarded: string[] = [];
         const opened = await openForwardedTarget(
             endpoints,
@@ -46,9 +66,19 @@ describe("health: forwarded transport", function () {
         try {
             assert.ok(opened.target.sentinels.every((s) => s.host === "127.0.0.1" && s.port !== SENTINEL_PORT));
             const report = await checkOnce(opened.target, labExpectations(group));
-            assert.deepStrictEqual(report.checks.filter((c) => !c.ok), []);
-            assert.ok(forwarded.includes("rfs-streams-redis-0") && forwarded.includes("rfr-streams-redis-0") && forwarded.includes("rfr-streams-redis-1"));
-            assert.throws(() => opened.target.dial!({ host: "10.1.1.1", port: REDIS_PORT }), new RegExp(`no pod of this RedisFailover has address 10.1.1.1:${REDIS_PORT}`));
+            assert.deepStrictEqual(
+                report.checks.filter((c) => !c.ok),
+                [],
+            );
+            assert.ok(
+                forwarded.includes("rfs-streams-redis-0") &&
+                    forwarded.includes("rfr-streams-redis-0") &&
+                    forwarded.includes("rfr-streams-redis-1"),
+            );
+            assert.throws(
+                () => opened.target.dial!({ host: "10.1.1.1", port: REDIS_PORT }),
+                new RegExp(`no pod of this RedisFailover has address 10.1.1.1:${REDIS_PORT}`),
+            );
         } finally {
             await opened.close();
         }
@@ -78,12 +108,26 @@ describe("health: forwarded transport", function () {
                 "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
                 "current-context: lab",
             ].join("\n");
-        const pod = (name: string, component: string, ip?: string) => ({ metadata: { name, labels: { [LABEL_COMPONENT]: component } }, status: { podIP: ip } });
+        const pod = (name: string, component: string, ip?: string) => ({
+            metadata: { name, labels: { [LABEL_COMPONENT]: component } },
+            status: { podIP: ip },
+        });
 
         it("forwards the running redis and sentinel pods of the RedisFailover, found by the operator's labels", async () => {
-            const items = [pod("rfs-auth-redis-0", "sentinel", "10.244.1.5"), pod("rfr-auth-redis-0", "redis", "10.244.1.6"), pod("rfr-auth-redis-1", "redis"), pod("other", "exporter", "10.244.1.7")];
+            const items = [
+                pod("rfs-auth-redis-0", "sentinel", "10.244.1.5"),
+                pod("rfr-auth-redis-0", "redis", "10.244.1.6"),
+                pod("rfr-auth-redis-1", "redis"),
+                pod("other", "exporter", "10.244.1.7"),
+            ];
             answer = { status: 200, body: { kind: "PodList", apiVersion: "v1", metadata: {}, items } };
-            const opened = await openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis", password: "pw", probeTimeoutMs: 300 });
+            const opened = await openKubeTarget({
+                kubeconfig: kubeconfig(),
+                namespace: "redis",
+                name: "auth-redis",
+                password: "pw",
+                probeTimeoutMs: 300,
+            });
             try {
                 const url = new URL(asked[asked.length - 1], "http://api");
                 assert.strictEqual(url.pathname, "/api/v1/namespaces/redis/pods");
@@ -95,16 +139,35 @@ describe("health: forwarded transport", function () {
                 assert.strictEqual(opened.target.probeTimeoutMs, 300);
                 const redis = await opened.target.dial!({ host: "10.244.1.6", port: REDIS_PORT });
                 assert.strictEqual(redis.host, "127.0.0.1");
-                assert.throws(() => opened.target.dial!({ host: "10.244.1.7", port: REDIS_PORT }), /no pod of this RedisFailover has address/);
+                assert.throws(
+                    () => opened.target.dial!({ host: "10.244.1.7", port: REDIS_PORT }),
+                    /no pod of this RedisFailover has address/,
+                );
             } finally {
                 await opened.close();
             }
         });
 
         it("names the RedisFailover when no sentinel pod runs, and the API server's reason when it refuses", async () => {
-            answer = { status: 200, body: { kind: "PodList", apiVersion: "v1", metadata: {}, items: [pod("rfr-auth-redis-0", "redis", "10.244.1.6")] } };
-            await assert.rejects(openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis" }), /^Error: no running sentinel pod of RedisFailover redis\/auth-redis$/);
-            answer = { status: 403, body: { kind: "Status", apiVersion: "v1", status: "Failure", message: 'pods is forbidden: User "ci" cannot list resource "pods"', reason: "Forbidden", code: 403 } };
+            answer = {
+                status: 200,
+                body: { kind: "PodList", apiVersion: "v1", metadata: {}, items: [pod("rfr-auth-redis-0", "redis", "10.244.1.6")] },
+            };
+            await assert.rejects(
+                openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis" }),
+                /^Error: no running sentinel pod of RedisFailover redis\/auth-redis$/,
+            );
+            answer = {
+                status: 403,
+                body: {
+                    kind: "Status",
+                    apiVersion: "v1",
+                    status: "Failure",
+                    message: 'pods is forbidden: User "ci" cannot list resource "pods"',
+                    reason: "Forbidden",
+                    code: 403,
+                },
+            };
             await assert.rejects(
                 openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis" }),
                 /^Error: listing the pods of RedisFailover redis\/auth-redis: 403 pods is forbidden: User "ci" cannot list resource "pods"$/,

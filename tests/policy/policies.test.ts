@@ -18,7 +18,11 @@ import { stackConfig, withSetting } from "../support/stacks";
 
 const prod = parseStackConfigOrThrow(stackConfig("prod"));
 const render = { namespace: "redis", placementLabel: "redis-cluster", exporterImage: prod.exporterImage };
-const failover = (purpose: string) => buildRedisFailoverManifest(prod.instances.find((i) => i.purpose === purpose)!, render) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const failover = (purpose: string) =>
+    buildRedisFailoverManifest(
+        prod.instances.find((i) => i.purpose === purpose)!,
+        render,
+    ) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 /** A validation called directly with hand-made arguments. */
 type Validation = (args: unknown, reportViolation: (message: string) => void) => void;
@@ -38,7 +42,10 @@ describe("policy pack", () => {
         const auth = policies.find((p) => p.name === "redis-auth-required")!;
         const props = clone(failover("cache"));
         delete props.spec.auth;
-        (auth.validateResource as Validation)({ type: TYPES.redisFailover, props, urn: "urn", name: "cache", opts: {}, getConfig: () => ({}) }, (message: string) => reported.push(message));
+        (auth.validateResource as Validation)(
+            { type: TYPES.redisFailover, props, urn: "urn", name: "cache", opts: {}, getConfig: () => ({}) },
+            (message: string) => reported.push(message),
+        );
         assert.deepStrictEqual(reported, ["cache-redis has no auth.secretPath: anyone in the cluster can read and write it"]);
     });
 
@@ -62,7 +69,10 @@ describe("policy pack", () => {
             return { reported, skipped };
         };
         assert.deepStrictEqual(run(TYPES.instance).reported, ["IMDSv2 is not required (metadataOptions.httpTokens must be required)"]);
-        assert.deepStrictEqual(run(TYPES.securityGroup), { reported: [], skipped: [`Policy only applies to resources of type '${TYPES.instance}'`] });
+        assert.deepStrictEqual(run(TYPES.securityGroup), {
+            reported: [],
+            skipped: [`Policy only applies to resources of type '${TYPES.instance}'`],
+        });
     });
 
     describe("redis-data-holding-durable", () => {
@@ -78,7 +88,9 @@ describe("policy pack", () => {
             assert.deepStrictEqual(violations(dataHoldingIsDurable, TYPES.redisFailover, noAof), ["auth-redis holds data but has no AOF"]);
             const noPvc = clone(failover("auth"));
             noPvc.spec.redis.storage = { emptyDir: {} };
-            assert.deepStrictEqual(violations(dataHoldingIsDurable, TYPES.redisFailover, noPvc), ["auth-redis holds data but has no persistentVolumeClaim"]);
+            assert.deepStrictEqual(violations(dataHoldingIsDurable, TYPES.redisFailover, noPvc), [
+                "auth-redis holds data but has no persistentVolumeClaim",
+            ]);
         });
         it("leaves instances that hold no data alone", () => {
             assert.deepStrictEqual(violations(dataHoldingIsDurable, TYPES.redisFailover, failover("cache")), []);
@@ -87,7 +99,10 @@ describe("policy pack", () => {
 
     describe("redis-high-availability", () => {
         it("passes 3/3 and is off unless configured", () => {
-            assert.deepStrictEqual(violations(highlyAvailableCounts, TYPES.redisFailover, failover("streams"), { highAvailability: true }), []);
+            assert.deepStrictEqual(
+                violations(highlyAvailableCounts, TYPES.redisFailover, failover("streams"), { highAvailability: true }),
+                [],
+            );
             const one = clone(failover("streams"));
             one.spec.sentinel.replicas = 1;
             assert.deepStrictEqual(violations(highlyAvailableCounts, TYPES.redisFailover, one, {}), []);
@@ -119,35 +134,74 @@ describe("policy pack", () => {
         });
         it("fails IMDSv1 and unencrypted volumes", () => {
             assert.deepStrictEqual(
-                violations(instanceIsHardened, TYPES.instance, { metadataOptions: { httpTokens: "optional" }, rootBlockDevice: {}, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] }),
-                ["IMDSv2 is not required (metadataOptions.httpTokens must be required)", "the root volume is not encrypted", "EBS volume /dev/sdf is not encrypted"],
+                violations(instanceIsHardened, TYPES.instance, {
+                    metadataOptions: { httpTokens: "optional" },
+                    rootBlockDevice: {},
+                    ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }],
+                }),
+                [
+                    "IMDSv2 is not required (metadataOptions.httpTokens must be required)",
+                    "the root volume is not encrypted",
+                    "EBS volume /dev/sdf is not encrypted",
+                ],
             );
         });
     });
 
     describe("no-open-ingress", () => {
         it("passes group-sourced rules and open egress", () => {
-            const sg = { ingress: [{ protocol: "tcp", fromPort: 10250, toPort: 10250, securityGroups: ["sg-1"] }], egress: [{ cidrBlocks: ["0.0.0.0/0"] }] };
+            const sg = {
+                ingress: [{ protocol: "tcp", fromPort: 10250, toPort: 10250, securityGroups: ["sg-1"] }],
+                egress: [{ cidrBlocks: ["0.0.0.0/0"] }],
+            };
             assert.deepStrictEqual(violations(noOpenIngress, TYPES.securityGroup, sg), []);
             assert.deepStrictEqual(violations(noOpenIngress, TYPES.securityGroupRule, { type: "egress", cidrBlocks: ["0.0.0.0/0"] }), []);
         });
         it("fails ingress from 0.0.0.0/0 or ::/0 in any form", () => {
-            assert.strictEqual(violations(noOpenIngress, TYPES.securityGroup, { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }).length, 1);
-            assert.strictEqual(violations(noOpenIngress, TYPES.securityGroup, { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }] }).length, 1);
-            assert.strictEqual(violations(noOpenIngress, TYPES.securityGroupRule, { type: "ingress", protocol: "tcp", fromPort: 6379, cidrBlocks: ["0.0.0.0/0"] }).length, 1);
-            assert.strictEqual(violations(noOpenIngress, TYPES.ingressRule, { ipProtocol: "tcp", fromPort: 6379, cidrIpv4: "0.0.0.0/0" }).length, 1);
+            assert.strictEqual(
+                violations(noOpenIngress, TYPES.securityGroup, {
+                    ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }],
+                }).length,
+                1,
+            );
+            assert.strictEqual(
+                violations(noOpenIngress, TYPES.securityGroup, {
+                    ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }],
+                }).length,
+                1,
+            );
+            assert.strictEqual(
+                violations(noOpenIngress, TYPES.securityGroupRule, {
+                    type: "ingress",
+                    protocol: "tcp",
+                    fromPort: 6379,
+                    cidrBlocks: ["0.0.0.0/0"],
+                }).length,
+                1,
+            );
+            assert.strictEqual(
+                violations(noOpenIngress, TYPES.ingressRule, { ipProtocol: "tcp", fromPort: 6379, cidrIpv4: "0.0.0.0/0" }).length,
+                1,
+            );
         });
     });
 
     describe("pinned-versions", () => {
-        const release = { chart: "redis-operator", version: "3.3.0", values: { image: { repository: "quay.io/spotahome/redis-operator", tag: "v1.3.0" } } };
+        const release = {
+            chart: "redis-operator",
+            version: "3.3.0",
+            values: { image: { repository: "quay.io/spotahome/redis-operator", tag: "v1.3.0" } },
+        };
         it("passes the pinned chart and images", () => {
             assert.deepStrictEqual(violations(versionsArePinned, TYPES.helmRelease, release), []);
             assert.deepStrictEqual(violations(versionsArePinned, TYPES.redisFailover, failover("auth")), []);
         });
         it("fails a chart without exact version, latest tags and untagged images", () => {
             assert.strictEqual(violations(versionsArePinned, TYPES.helmRelease, { ...release, version: "^3.3" }).length, 1);
-            assert.strictEqual(violations(versionsArePinned, TYPES.helmRelease, { ...release, values: { image: { tag: "latest" } } }).length, 1);
+            assert.strictEqual(
+                violations(versionsArePinned, TYPES.helmRelease, { ...release, values: { image: { tag: "latest" } } }).length,
+                1,
+            );
             const latest = clone(failover("auth"));
             latest.spec.redis.exporter.image = "oliver006/redis_exporter:latest";
             latest.spec.redis.image = "redis";
@@ -159,7 +213,11 @@ describe("policy pack", () => {
                 const config = parseStackConfig(withSetting(stackConfig("dev"), "redis-ha:exporterImage", [], image));
                 assert.ok(!isPinnedImage(image) && config.issues.some((i) => i.key === "redis-ha:exporterImage"), image);
             }
-            const release = { chart: "redis-operator", version: "3.3.0", values: { image: { repository: "quay.io/spotahome/redis-operator", tag: "v1;id" } } };
+            const release = {
+                chart: "redis-operator",
+                version: "3.3.0",
+                values: { image: { repository: "quay.io/spotahome/redis-operator", tag: "v1;id" } },
+            };
             assert.match(violations(versionsArePinned, TYPES.helmRelease, release)[0], /not an image tag/);
         });
         it("knows a pinned image", () => {

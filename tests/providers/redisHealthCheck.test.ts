@@ -32,6 +32,7 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
                 appendonly: false,
                 downAfterMilliseconds: 1000,
                 failoverTimeout: 3000,
+                replicaSyncDelaySeconds: 0,
                 masterName: MASTER_NAME,
             },
             root,
@@ -62,7 +63,10 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         const script = `const p = require(${JSON.stringify(file)}).${serialized.exportName}(); const inputs = ${JSON.stringify(args)};
             ${call}.then((r) => { console.log(JSON.stringify(r)); }, (e) => { console.error(e.message); process.exit(1); });`;
         // Not spawnSync: a test may serve the Kubernetes API from this process meanwhile.
-        const child = spawn(process.execPath, ["-e", script], { timeout: 30_000, env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" } });
+        const child = spawn(process.execPath, ["-e", script], {
+            timeout: 30_000,
+            env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (data) => (stdout += data));
@@ -91,7 +95,12 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
             const started = Date.now();
             const result = await inSerializedProvider("update", { ...inputs, timeoutSeconds: 2 });
             assert.strictEqual(result.status, 1);
-            assert.match(result.stderr, new RegExp(`is not what was asked for after 2s:\\n  - maxmemory-policy: expected allkeys-lru; 127.0.0.1:${group.redis[1].port} has noeviction`));
+            assert.match(
+                result.stderr,
+                new RegExp(
+                    `is not what was asked for after 2s:\\n  - maxmemory-policy: expected allkeys-lru; 127.0.0.1:${group.redis[1].port} has noeviction`,
+                ),
+            );
             assert.match(result.stdout, /not healthy after \d+s of 2s: maxmemory-policy/, "progress is logged while waiting");
             assert.ok(Date.now() - started < 15_000);
         } finally {
@@ -119,7 +128,10 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         ].join("\n");
         try {
             const { sentinels: _direct, ...rest } = inputs;
-            const result = await inSerializedProvider("create", { ...rest, kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig } });
+            const result = await inSerializedProvider("create", {
+                ...rest,
+                kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig },
+            });
             assert.strictEqual(result.status, 1, result.stdout + result.stderr);
             assert.match(result.stderr, /^no running sentinel pod of RedisFailover redis\/auth-redis$/m);
             const url = new URL(asked[0], "http://api");
@@ -140,12 +152,18 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
     });
 
     it("parses sentinel addresses", () => {
-        assert.deepStrictEqual(parseEndpoint(`rfs-auth-redis.redis.svc.cluster.local:${SENTINEL_PORT}`), { host: "rfs-auth-redis.redis.svc.cluster.local", port: SENTINEL_PORT });
+        assert.deepStrictEqual(parseEndpoint(`rfs-auth-redis.redis.svc.cluster.local:${SENTINEL_PORT}`), {
+            host: "rfs-auth-redis.redis.svc.cluster.local",
+            port: SENTINEL_PORT,
+        });
         assert.throws(() => parseEndpoint("no-port"), /not host:port/);
     });
 
     it("keeps the password secret in its inputs", async () => {
-        const { resources } = await recordResources({ stack: "test" }, () => new RedisHealthCheck("auth-redis-health", { ...inputs, password: "provider-secret-pw" }));
+        const { resources } = await recordResources(
+            { stack: "test" },
+            () => new RedisHealthCheck("auth-redis-health", { ...inputs, password: "provider-secret-pw" }),
+        );
         const check = resources.find((r) => r.name === "auth-redis-health")!;
         assert.strictEqual(check.type, "pulumi-nodejs:dynamic:Resource");
         assert.strictEqual(check.inputs.password, SECRET_MASK);

@@ -25,7 +25,11 @@ describe("scripts: join-node.sh", () => {
     afterEach(() => node.dispose());
 
     it("joins with the token from stdin, in a config file, never on the command line", () => {
-        const run = node.run("join-node.sh", { ...env, NODE_TAINT_KEY: "dedicated", NODE_TAINT_VALUE: "redis-auth", NODE_TAINT_EFFECT: "NoSchedule" }, `${TOKEN} ${CA_HASH}\n`);
+        const run = node.run(
+            "join-node.sh",
+            { ...env, NODE_TAINT_KEY: "dedicated", NODE_TAINT_VALUE: "redis-auth", NODE_TAINT_EFFECT: "NoSchedule" },
+            `${TOKEN} ${CA_HASH}\n`,
+        );
         assert.strictEqual(run.code, 0, run.stderr);
         assert.strictEqual(run.calls.length, 1);
         assert.match(run.calls[0], /^kubeadm join --config \S+$/);
@@ -86,7 +90,25 @@ describe("scripts: create-join-token.sh", () => {
         const controlPlane = new ScriptSandbox().stub("kubeadm", `echo ${TOKEN}`);
         try {
             const pki = controlPlane.file("kubernetes/pki/ca.crt");
-            const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${pki}.key`, "-out", pki, "-subj", "/CN=kubernetes", "-days", "1"], { encoding: "utf8" });
+            const made = spawnSync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    `${pki}.key`,
+                    "-out",
+                    pki,
+                    "-subj",
+                    "/CN=kubernetes",
+                    "-days",
+                    "1",
+                ],
+                { encoding: "utf8" },
+            );
             assert.strictEqual(made.status, 0, made.stderr);
             const expected = crypto
                 .createHash("sha256")
@@ -130,7 +152,9 @@ describe("scripts: remove-node.sh", () => {
             cp.file("state/node", "10.0.2.15");
             const run = cp.run("remove-node.sh", env);
             assert.strictEqual(run.code, 0, run.stderr);
-            const drain = run.calls.findIndex((c) => c.startsWith("kubectl drain k8s-redis-auth --ignore-daemonsets --delete-emptydir-data --timeout=30s"));
+            const drain = run.calls.findIndex((c) =>
+                c.startsWith("kubectl drain k8s-redis-auth --ignore-daemonsets --delete-emptydir-data --timeout=30s"),
+            );
             const remove = run.calls.indexOf("kubectl delete node k8s-redis-auth --ignore-not-found");
             assert.ok(drain >= 0 && remove > drain, run.calls.join("\n"));
         } finally {
@@ -206,7 +230,10 @@ describe("scripts: label-node.sh", () => {
             cp.file("state/node", "10.0.2.15");
             const run = cp.run("label-node.sh", { ...env, NODE_TAINT: "", READY_TIMEOUT_SECONDS: "1", POLL_SECONDS: "0.3" });
             assert.strictEqual(run.code, 1);
-            assert.match(run.stderr, /node k8s-redis-auth is not Ready after 1s; last seen: Ready=False KubeletNotReady: container runtime network not ready/);
+            assert.match(
+                run.stderr,
+                /node k8s-redis-auth is not Ready after 1s; last seen: Ready=False KubeletNotReady: container runtime network not ready/,
+            );
             assert.match(run.stdout, /waiting for k8s-redis-auth to be Ready/);
             assert.ok(!run.calls.some((c) => c.startsWith("kubectl taint")), "no taint when none is configured");
         } finally {
@@ -255,7 +282,10 @@ describe("scripts: reset-node.sh", () => {
 describe("scripts: shellcheck", () => {
     it("finds nothing in scripts/ and .ci/", function () {
         this.timeout(30_000);
-        const files = fs.readdirSync("scripts").filter((f) => f.endsWith(".sh")).map((f) => `scripts/${f}`);
+        const files = fs
+            .readdirSync("scripts")
+            .filter((f) => f.endsWith(".sh"))
+            .map((f) => `scripts/${f}`);
         const result = spawnSync("shellcheck", [...files, ".ci/run", ".ci/system-packages"], { encoding: "utf8" });
         assert.ok(!result.error, `shellcheck could not run (${result.error?.message}); install it: apt-get install shellcheck`);
         assert.strictEqual(result.status, 0, result.stdout);

@@ -52,7 +52,8 @@ function ubuntuHost(containerdVersion = "1.7.12"): ScriptSandbox {
         .stub("gpg", 'out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done; cat >"$out"');
 }
 
-const READ_ONLY = /^(cloud-init status|swapon --show|dpkg-query |containerd --version|containerd config default|systemctl is-enabled|apt-mark showhold)/;
+const READ_ONLY =
+    /^(cloud-init status|swapon --show|dpkg-query |containerd --version|containerd config default|systemctl is-enabled|apt-mark showhold)/;
 
 describe("scripts: prepare-node.sh", () => {
     let host: ScriptSandbox;
@@ -60,7 +61,12 @@ describe("scripts: prepare-node.sh", () => {
 
     beforeEach(() => {
         host = ubuntuHost();
-        env = { KUBERNETES_VERSION: "1.28.4", PAUSE_IMAGE: "registry.k8s.io/pause:3.9", ETC_DIR: host.file("etc"), SYS_DIR: host.file("sys") };
+        env = {
+            KUBERNETES_VERSION: "1.28.4",
+            PAUSE_IMAGE: "registry.k8s.io/pause:3.9",
+            ETC_DIR: host.file("etc"),
+            SYS_DIR: host.file("sys"),
+        };
         host.file("state/swap", "/swap.img file 2G 0B -2\n");
         host.file("etc/fstab", "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
     });
@@ -78,7 +84,10 @@ describe("scripts: prepare-node.sh", () => {
         assert.match(containerdConfig, /SystemdCgroup = true/);
         assert.match(containerdConfig, /sandbox_image = "registry.k8s.io\/pause:3.9"/);
         assert.ok(run.calls.includes("systemctl restart containerd"));
-        assert.match(fs.readFileSync(`${env.ETC_DIR}/apt/sources.list.d/kubernetes.list`, "utf8"), /https:\/\/pkgs.k8s.io\/core:\/stable:\/v1.28\/deb\/ \//);
+        assert.match(
+            fs.readFileSync(`${env.ETC_DIR}/apt/sources.list.d/kubernetes.list`, "utf8"),
+            /https:\/\/pkgs.k8s.io\/core:\/stable:\/v1.28\/deb\/ \//,
+        );
         assert.ok(run.calls.some((call) => call.startsWith("curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.28/deb/Release.key")));
         assert.ok(run.calls.some((call) => /^apt-get install .* kubelet=1.28.4-1.1 kubeadm=1.28.4-1.1 kubectl=1.28.4-1.1$/.test(call)));
         assert.deepStrictEqual(fs.readFileSync(`${host.state}/held`, "utf8").trim().split("\n").sort(), ["kubeadm", "kubectl", "kubelet"]);
@@ -90,7 +99,11 @@ describe("scripts: prepare-node.sh", () => {
         const before = host.snapshot("");
         const again = host.run("prepare-node.sh", env);
         assert.strictEqual(again.code, 0, again.stderr);
-        assert.deepStrictEqual(again.calls.filter((call) => !READ_ONLY.test(call)), [], "only look-ups on the second run");
+        assert.deepStrictEqual(
+            again.calls.filter((call) => !READ_ONLY.test(call)),
+            [],
+            "only look-ups on the second run",
+        );
         const after = host.snapshot("");
         delete before.calls;
         delete after.calls;
@@ -102,7 +115,9 @@ describe("scripts: prepare-node.sh", () => {
         const upgrade = host.run("prepare-node.sh", { ...env, KUBERNETES_VERSION: "1.28.5" });
         assert.strictEqual(upgrade.code, 0, upgrade.stderr);
         assert.ok(upgrade.calls.some((call) => /kubelet=1.28.5-1.1 kubeadm=1.28.5-1.1 kubectl=1.28.5-1.1$/.test(call)));
-        assert.ok(upgrade.calls.indexOf("apt-mark unhold kubelet kubeadm kubectl") < upgrade.calls.findIndex((c) => c.includes("kubelet=1.28.5")));
+        assert.ok(
+            upgrade.calls.indexOf("apt-mark unhold kubelet kubeadm kubectl") < upgrade.calls.findIndex((c) => c.includes("kubelet=1.28.5")),
+        );
     });
 
     it("stops at the first failing step", () => {

@@ -56,7 +56,8 @@ export function undeclaredFields(schema: SchemaNode, value: unknown, at = ""): s
     }
     const found: string[] = [];
     for (const [key, item] of Object.entries(value)) {
-        const child = schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+        const child =
+            schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
         if (child) {
             found.push(...undeclaredFields(child, item, `${at}.${key}`));
         } else if (schema.properties && !schema.additionalProperties) {

@@ -16,7 +16,12 @@ export function stackConfig(stack: string): Record<string, string> {
  * A copy of `config` with one nested setting changed: `key` is a top-level key (`redis-ha:instances`),
  * `at` the path inside it (`["auth", "redis", "maxmemory"]`); `undefined` deletes the setting.
  */
-export function withSetting(config: Record<string, string>, key: string, at: Array<string | number>, value: unknown): Record<string, string> {
+export function withSetting(
+    config: Record<string, string>,
+    key: string,
+    at: Array<string | number>,
+    value: unknown,
+): Record<string, string> {
     const copy = { ...config };
     if (at.length === 0) {
         if (value === undefined) {
@@ -43,7 +48,12 @@ export function withSetting(config: Record<string, string>, key: string, at: Arr
 }
 
 /** Runs the program under mocks with `config`, AWS look-ups answered by `account`. */
-export function runWithConfig(stack: string, config: Record<string, string>, secretKeys: string[] = [], account: SimulatedAccount = DEFAULT_ACCOUNT) {
+export function runWithConfig(
+    stack: string,
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+    account: SimulatedAccount = DEFAULT_ACCOUNT,
+) {
     return runProgram({
         stack,
         config,

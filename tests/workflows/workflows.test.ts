@@ -5,7 +5,12 @@ import * as path from "path";
 import { PROJECT_DIR } from "../support/stacks";
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { needs?: string | string[]; environment?: string; steps: Step[]; strategy?: { matrix?: { include?: Array<Record<string, string>> } } };
+type Job = {
+    needs?: string | string[];
+    environment?: string;
+    steps: Step[];
+    strategy?: { matrix?: { include?: Array<Record<string, string>> } };
+};
 type Workflow = { on: Record<string, { branches?: string[] }>; jobs: Record<string, Job> };
 
 function workflow(file: string): Workflow {
@@ -34,8 +39,14 @@ describe("workflows", () => {
         it("previews dev and prod with the policy pack, commenting on the PR, after the tests", () => {
             const preview = pr.jobs.preview;
             assert.strictEqual(preview.needs, "test");
-            assert.deepStrictEqual(preview.strategy?.matrix?.include?.map((m) => m.stack), ["dev", "prod"]);
-            assert.deepStrictEqual(preview.strategy?.matrix?.include?.map((m) => m.policyConfig), ["policy/dev.json", "policy/prod.json"]);
+            assert.deepStrictEqual(
+                preview.strategy?.matrix?.include?.map((m) => m.stack),
+                ["dev", "prod"],
+            );
+            assert.deepStrictEqual(
+                preview.strategy?.matrix?.include?.map((m) => m.policyConfig),
+                ["policy/dev.json", "policy/prod.json"],
+            );
             const [step] = pulumiSteps(preview);
             assert.strictEqual(step.with?.command, "preview");
             assert.strictEqual(step.with?.["stack-name"], "${{ matrix.stack }}");
@@ -61,7 +72,10 @@ describe("workflows", () => {
             const dev = pulumiSteps(deploy.jobs["up-dev"])[0];
             const prod = pulumiSteps(deploy.jobs["up-prod"])[0];
             assert.deepStrictEqual([dev.with?.command, dev.with?.["stack-name"], dev.with?.policyPacks], ["up", "dev", "policy"]);
-            assert.deepStrictEqual([prod.with?.command, prod.with?.["stack-name"], prod.with?.policyPackConfigs], ["up", "prod", "policy/prod.json"]);
+            assert.deepStrictEqual(
+                [prod.with?.command, prod.with?.["stack-name"], prod.with?.policyPackConfigs],
+                ["up", "prod", "policy/prod.json"],
+            );
         });
 
         it("names only policy config files that exist", () => {

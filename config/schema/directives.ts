@@ -1,0 +1,88 @@
+// What a free-form `customConfig` line may set: one directive per line, and none that this program
+// or the operator owns, or that would break the high-availability promise.
+
+import { MASTER_NAME, REDIS_PORT } from "../../facts/operator";
+
+// The operator applies each redis line with `CONFIG SET <name> <value>` and each sentinel line with
+// `SENTINEL SET <master> <name> <value>`, splitting at the first space (service/client.go).
+const LINE = /^([A-Za-z][A-Za-z0-9-]*) (\S.*)$/;
+
+/** Redis directives a line may not set, and why: typed settings, what the operator owns, what breaks HA.
+ * maxmemory-samples, -eviction-tenacity and -clients stay allowed: they tune eviction, not the limit or
+ * the policy. appendfsync is allowed, except `no` where data must be kept. */
+const REDIS_REFUSED: Record<string, string> = {
+    ...Object.fromEntries(
+        ["maxmemory", "maxmemory-policy", "appendonly"].map((d) => [d, "is set by this program from the typed setting; remove the line"]),
+    ),
+    ...Object.fromEntries(
+        ["requirepass", "masterauth", "masteruser", "user", "aclfile"].map((d) => [
+            d,
+            "is set by this program: auth comes from the instance's generated password Secret",
+        ]),
+    ),
+    ...Object.fromEntries(["replicaof", "slaveof"].map((d) => [d, "is set by this program: Sentinel and the operator own replication"])),
+    ...Object.fromEntries(
+        ["replica-announce-ip", "replica-announce-port", "slave-announce-ip", "slave-announce-port", "bind"].map((d) => [
+            d,
+            "would hide the pod's own address from replicas and sentinels",
+        ]),
+    ),
+    port: `is set by this program: services, probes and sentinels expect ${REDIS_PORT}`,
+    save: "is set by the operator (its own save lines; the pre-stop hook runs SAVE); choose persistence with redis.appendonly",
+    ...Object.fromEntries(
+        ["dir", "dbfilename", "appendfilename", "appenddirname"].map((d) => [d, "would move data off the volume the operator mounts"]),
+    ),
+    "rename-command": "cannot be applied with CONFIG SET; the RedisFailover CRD has customCommandRenames for this",
+    ...Object.fromEntries(
+        ["include", "daemonize", "loadmodule", "supervised"].map((d) => [d, "is a start-up directive that CONFIG SET refuses"]),
+    ),
+};
+
+/** Sentinel parameters a line may not set, and why. */
+const SENTINEL_REFUSED: Record<string, string> = {
+    monitor: `is set by the operator (the master is always ${MASTER_NAME})`,
+    ...Object.fromEntries(["auth-pass", "auth-user"].map((d) => [d, "is set by the operator from the instance's password Secret"])),
+    ...Object.fromEntries(
+        ["down-after-milliseconds", "failover-timeout"].map((d) => [d, "is set by this program from the typed setting; remove the line"]),
+    ),
+    ...Object.fromEntries(
+        ["notification-script", "client-reconfig-script"].map((d) => [d, "is refused by SENTINEL SET (deny-scripts-reconfig)"]),
+    ),
+};
+
+function lineShapeProblem(line: string): string | undefined {
+    if (/[\r\n]/.test(line)) return "holds more than one line; give each directive its own list entry";
+    if (line.trim() === "") return "is empty";
+    return LINE.test(line) ? undefined : 'is not "<directive> <value>" separated by one space';
+}
+
+/** The directive (lowercase) of a well-formed line. */
+export function directiveOf(line: string): string {
+    return (LINE.exec(line)?.[1] ?? "").toLowerCase();
+}
+
+/** A redis `customConfig` line; `holdsData` also refuses `appendfsync no`. */
+export function redisDirectiveProblem(line: string, holdsData = false): string | undefined {
+    const shape = lineShapeProblem(line);
+    if (shape) return shape;
+    const directive = directiveOf(line);
+    const why = REDIS_REFUSED[directive];
+    if (why) return `sets "${directive}", which ${why}`;
+    if (holdsData && directive === "appendfsync" && /^appendfsync\s+no$/i.test(line))
+        return "turns off fsync of the AOF on a data-holding instance";
+    return undefined;
+}
+
+/** A sentinel `customConfig` line; in a highly available stack the quorum is the operator's majority. */
+export function sentinelDirectiveProblem(line: string, highlyAvailable = false): string | undefined {
+    const shape = lineShapeProblem(line);
+    if (shape) return shape;
+    const directive = directiveOf(line);
+    if (directive === "sentinel")
+        return `is a sentinel.conf line; give only "<parameter> <value>" (applied as SENTINEL SET ${MASTER_NAME} ...)`;
+    const why = SENTINEL_REFUSED[directive];
+    if (why) return `sets "${directive}", which ${why}`;
+    if (highlyAvailable && directive === "quorum")
+        return "sets the quorum, which the operator keeps at a majority of the sentinels in a highly available stack";
+    return undefined;
+}

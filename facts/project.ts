@@ -1,0 +1,11 @@
+// This project's own conventions that several modules share: the project name, the tag and label
+// values that mark what it manages, and the label the policy pack keys on.
+
+/** The Pulumi project name, the namespace of every config key, and the value of `managed-by` marks. */
+export const PROJECT = "redis-ha";
+
+/** Kubernetes' well-known label for the tool that manages an object. */
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+
+/** Label on a RedisFailover whose data must never be lost; the policy pack keys on it. */
+export const HOLDS_DATA_LABEL = `${PROJECT}/holds-data`;
