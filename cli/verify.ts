@@ -1,17 +1,33 @@
-// `npm run verify`: the checks `pulumi up` runs after a deploy, once, on demand.
+// `npm run verify`: the checks `pulumi up` runs after a deploy, on demand: one round, or with
+// `--wait` polling like the provider until healthy or `--timeout` (a CI job waiting for a deploy).
 
 import * as fs from "fs";
 import { MAXMEMORY_POLICIES } from "../config/types";
 import { parseRedisBytes } from "../config/units";
 import { MASTER_NAME } from "../facts/operator";
-import { checkOnce, Expectations, formatReport, HealthReport, openTarget, parseEndpoint, Reach } from "../health";
+import {
+    checkOnce,
+    Expectations,
+    formatReport,
+    HealthReport,
+    openTarget,
+    parseEndpoint,
+    Reach,
+    summarizeFailures,
+    waitUntilHealthy,
+} from "../health";
 import { parseFlags, runCommand, UsageError, wholeNumber } from "./command";
+
+/** Pause between the rounds of `--wait`. */
+const WAIT_INTERVAL_MS = 1000;
 
 const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,HOST:PORT...] | [--kubeconfig FILE] --namespace NS --name NAME)
          --master-name NAME --expect-policy POLICY --expect-redis N --expect-sentinels N
-         [--expect-maxmemory SIZE] [--password-env VAR] [--timeout SECONDS] [--json]
+         [--expect-maxmemory SIZE] [--password-env VAR] [--wait] [--timeout SECONDS]
+         [--allow-external-services] [--json]
 
-Runs every health check of one Redis + Sentinel group once and prints what holds and what does not.
+Runs every health check of one Redis + Sentinel group once and prints what holds and what does not;
+with --wait, checks again until every check holds or --timeout passes.
   --sentinel LIST        sentinel addresses, reached directly (inside the cluster network)
   --namespace, --name    the RedisFailover, reached through the Kubernetes API (port-forwards);
   --kubeconfig FILE      with this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
@@ -22,7 +38,11 @@ Runs every health check of one Redis + Sentinel group once and prints what holds
   --expect-sentinels N   sentinels
   --expect-maxmemory S   maxmemory every redis must have, as Redis spells it (256mb)
   --password-env VAR     environment variable holding the redis password
+  --wait                 poll (every ${WAIT_INTERVAL_MS / 1000}s, progress on stderr) until healthy or --timeout; pods and
+                         Services not there yet are waited for
   --timeout SECONDS      bound of the whole run, however the servers behave (default 10)
+  --allow-external-services
+                         accept operator Services of type LoadBalancer or NodePort (Kubernetes)
   --json                 print the report as JSON instead of a table
 Exit status: 0 healthy, 1 unhealthy (or no complete answer within --timeout), 2 bad usage.`;
 
@@ -40,7 +60,9 @@ const SPEC = {
         "expect-sentinels": { type: "string" },
         "expect-maxmemory": { type: "string" },
         "password-env": { type: "string" },
+        wait: { type: "boolean" },
         timeout: { type: "string" },
+        "allow-external-services": { type: "boolean" },
         json: { type: "boolean" },
     },
 } as const;
@@ -57,8 +79,12 @@ export interface VerifyCommand {
     expected: Expectations;
     /** Environment variable holding the password. */
     passwordEnv?: string;
+    /** Poll until healthy or the timeout, instead of one round. */
+    wait: boolean;
     /** Bound of the whole run, in seconds. */
     timeoutSeconds: number;
+    /** Accept Services of type LoadBalancer or NodePort. */
+    allowExternalServices: boolean;
     /** Print JSON instead of a table. */
     json: boolean;
 }
@@ -116,7 +142,15 @@ export function commandOf(flags: Flags): VerifyCommand {
     const passwordEnv = flags["password-env"];
     if (passwordEnv !== undefined && process.env[passwordEnv] === undefined)
         throw new UsageError(`--password-env ${passwordEnv}: no such environment variable`);
-    return { ...reach, expected, passwordEnv, timeoutSeconds, json: flags.json ?? false };
+    return {
+        ...reach,
+        expected,
+        passwordEnv,
+        wait: flags.wait ?? false,
+        timeoutSeconds,
+        allowExternalServices: flags["allow-external-services"] ?? false,
+        json: flags.json ?? false,
+    };
 }
 
 /** Parses the command line; throws `UsageError` naming the bad flag. */
@@ -124,8 +158,14 @@ export function parseVerifyArgs(argv: string[]): VerifyCommand {
     return commandOf(parseFlags(SPEC, argv));
 }
 
-/** Runs the checks once within the command's timeout. */
-export async function runVerify(command: VerifyCommand): Promise<HealthReport> {
+/**
+ * Runs the checks once, or with `wait` until healthy or the timeout, reporting each unhealthy round
+ * through `onProgress`. Returns the last report.
+ */
+export async function runVerify(
+    command: VerifyCommand,
+    onProgress?: (report: HealthReport, elapsedMs: number) => void,
+): Promise<HealthReport> {
     const password = command.passwordEnv ? process.env[command.passwordEnv] : undefined;
     // Each network call gets a share of the budget, so one silent server cannot use all of it.
     const probeTimeoutMs = Math.max(100, Math.min(1000, (command.timeoutSeconds * 1000) / 4));
@@ -139,9 +179,14 @@ export async function runVerify(command: VerifyCommand): Promise<HealthReport> {
               },
           }
         : { sentinels: command.sentinels };
-    const opened = await openTarget(reach, password, probeTimeoutMs);
+    const opened = await openTarget(reach, password, probeTimeoutMs, { allowExternalServices: command.allowExternalServices });
     try {
-        return await checkOnce(opened.target, command.expected);
+        if (!command.wait) return await checkOnce(opened, command.expected);
+        return await waitUntilHealthy(opened, command.expected, {
+            timeoutMs: command.timeoutSeconds * 1000,
+            intervalMs: WAIT_INTERVAL_MS,
+            onProgress,
+        });
     } finally {
         await opened.close();
     }
@@ -149,14 +194,30 @@ export async function runVerify(command: VerifyCommand): Promise<HealthReport> {
 
 async function main(flags: Flags): Promise<number> {
     const command = commandOf(flags);
-    // Whatever the servers do, the run ends by --timeout.
+    const print = (report: HealthReport) => console.log(command.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    let last: HealthReport | undefined;
+    // Whatever the servers do, the run ends by --timeout; waiting, with the last round's report.
     const timer = setTimeout(() => {
-        console.error(`verify: no complete answer within ${command.timeoutSeconds}s`);
+        if (last) {
+            print(last);
+            console.error(`verify: not healthy within ${command.timeoutSeconds}s: ${summarizeFailures(last).join("; ")}`);
+        } else {
+            console.error(`verify: no complete answer within ${command.timeoutSeconds}s`);
+        }
         process.exit(1);
     }, command.timeoutSeconds * 1000);
     timer.unref();
-    const report = await runVerify(command);
-    console.log(command.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    const report = await runVerify(command, (round, elapsedMs) => {
+        last = round;
+        console.error(
+            `verify: not healthy after ${Math.round(elapsedMs / 1000)}s of ${command.timeoutSeconds}s: ${summarizeFailures(round).join("; ")}`,
+        );
+    });
+    clearTimeout(timer);
+    print(report);
+    if (command.wait && !report.healthy) {
+        console.error(`verify: not healthy within ${command.timeoutSeconds}s: ${summarizeFailures(report).join("; ")}`);
+    }
     return report.healthy ? 0 : 1;
 }
 

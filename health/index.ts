@@ -7,15 +7,18 @@
 //   report      check names and order, results, the report and its text forms
 //   wait        one round (`checkOnce`) and polling until healthy (`waitUntilHealthy`)
 //   reach       opening a target: direct sentinel addresses or through the Kubernetes API
-//   kubernetes  the port-forward transport
+//   cluster     the RedisFailover's pods and Services as the Kubernetes API lists them each round
+//   kubernetes  the port-forward transport, kept in step with the pods
 
 export type { Endpoint, Target } from "./connection";
 export { errorText, formatEndpoint, parseEndpoint, withConnection, withDeadline } from "./connection";
 export type { CheckName, CheckResult, HealthReport } from "./report";
-export { CHECK_NAMES, describeFailures, formatReport } from "./report";
+export { CHECK_NAMES, describeFailures, formatReport, KUBERNETES_CHECK_NAMES, summarizeFailures } from "./report";
 export type { Expectations } from "./rules";
 export { checkOnce, waitUntilHealthy } from "./wait";
-export type { KubeReach, OpenTarget, Reach } from "./reach";
+export type { KubeCheckOptions, KubeReach, OpenTarget, Reach, Round, TargetSource } from "./reach";
 export { describeReach, openTarget } from "./reach";
-export type { Forwarder, KubeTargetOptions, PodEndpoint } from "./kubernetes";
-export { openForwardedTarget, openKubeTarget } from "./kubernetes";
+export type { Forwarder, ForwardPool, KubeTargetOptions, PodEndpoint, PodTargetOptions } from "./kubernetes";
+export { forwardPool, openForwardedTarget, openKubeTarget, openPodTarget } from "./kubernetes";
+export type { PodInfo, PodLister, ServiceInfo, ServiceLister } from "./cluster";
+export { podsCheck, servicesCheck } from "./cluster";

@@ -1,11 +1,30 @@
 // Reaching in-cluster Redis from outside the cluster: a local TCP port per sentinel and redis pod,
 // forwarded through the Kubernetes API, and a `dial` that maps the pod addresses Sentinel reports
 // to those local ports. The checks themselves are the same as for direct addresses.
+//
+// Every round lists the pods again: forwards open for new or moved pods (a restarted pod has a new
+// IP) and close for pods that are gone; pods not there yet are part of waiting (./cluster.ts).
 
 import type { Socket } from "net";
-import { componentPort, FailoverComponent, LABEL_COMPONENT, podSelector } from "../facts/operator";
-import { Endpoint, errorText, Target } from "./connection";
-import type { OpenTarget } from "./reach";
+import type { FailoverComponent } from "../facts/operator";
+import {
+    isPermanent,
+    kubeClients,
+    KubeListOptions,
+    kubeListers,
+    listingFailed,
+    PodInfo,
+    PodLister,
+    podPort,
+    podsCheck,
+    reachable,
+    ServiceLister,
+    servicesCheck,
+} from "./cluster";
+import { Endpoint, Target } from "./connection";
+import type { KubeCheckOptions, OpenTarget, Round } from "./reach";
+import type { CheckResult } from "./report";
+import type { Expectations } from "./rules";
 
 /** A pod port to forward. */
 export interface PodEndpoint {
@@ -22,18 +41,26 @@ export interface PodEndpoint {
 /** Connects one accepted local socket to a pod port. */
 export type Forwarder = (endpoint: PodEndpoint, socket: Socket) => void | Promise<void>;
 
-/** Listens on a free local port per pod endpoint and forwards each connection with `forward`. */
-export async function openForwardedTarget(
-    endpoints: PodEndpoint[],
-    forward: Forwarder,
-    options: { password?: string; probeTimeoutMs?: number },
-): Promise<OpenTarget> {
+/** Local listeners, one per pod endpoint, kept in step with the pods by `sync`. */
+export interface ForwardPool {
+    /** Opens listeners for endpoints not yet forwarded, closes those of endpoints no longer given. */
+    sync(endpoints: PodEndpoint[]): Promise<void>;
+    /** The local address forwarding to a pod address (`ip:port`), if any. */
+    local(address: Endpoint): Endpoint | undefined;
+    /** Closes every listener and connection. */
+    close(): Promise<void>;
+}
+
+/** A pool of local listeners forwarding each accepted connection with `forward`. */
+export function forwardPool(forward: Forwarder): ForwardPool {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const net = require("net") as typeof import("net");
-    const servers: import("net").Server[] = [];
-    const sockets = new Set<Socket>();
-    const local = new Map<string, Endpoint>();
-    for (const endpoint of endpoints) {
+    type Listener = { endpoint: PodEndpoint; server: import("net").Server; sockets: Set<Socket>; local: Endpoint };
+    const open = new Map<string, Listener>();
+    // A pod that moves keeps its name and changes its address: both make the key.
+    const keyOf = (e: PodEndpoint) => `${e.pod} ${e.ip}:${e.port}`;
+    const listen = async (endpoint: PodEndpoint): Promise<Listener> => {
+        const sockets = new Set<Socket>();
         const server = net.createServer((socket) => {
             sockets.add(socket);
             socket.once("close", () => sockets.delete(socket));
@@ -44,80 +71,134 @@ export async function openForwardedTarget(
             server.once("error", reject);
             server.listen(0, "127.0.0.1", () => resolve());
         });
-        servers.push(server);
-        local.set(`${endpoint.ip}:${endpoint.port}`, { host: "127.0.0.1", port: (server.address() as import("net").AddressInfo).port });
-    }
-    const sentinels = endpoints.filter((e) => e.component === "sentinel").map((e) => local.get(`${e.ip}:${e.port}`)!);
-    const target: Target = {
-        sentinels,
+        return { endpoint, server, sockets, local: { host: "127.0.0.1", port: (server.address() as import("net").AddressInfo).port } };
+    };
+    const stop = (listener: Listener) => {
+        for (const socket of listener.sockets) socket.destroy();
+        return new Promise((resolve) => listener.server.close(resolve));
+    };
+    return {
+        async sync(endpoints) {
+            const wanted = new Map(endpoints.map((e) => [keyOf(e), e]));
+            const gone = [...open].filter(([key]) => !wanted.has(key));
+            for (const [key] of gone) open.delete(key);
+            await Promise.all(gone.map(([, listener]) => stop(listener)));
+            for (const [key, endpoint] of wanted) {
+                if (!open.has(key)) open.set(key, await listen(endpoint));
+            }
+        },
+        local(address) {
+            const found = [...open.values()].filter((l) => l.endpoint.ip === address.host && l.endpoint.port === address.port);
+            return found[found.length - 1]?.local;
+        },
+        async close() {
+            const all = [...open.values()];
+            open.clear();
+            await Promise.all(all.map(stop));
+        },
+    };
+}
+
+/** The target of a round over the pool: forwarded sentinels, and a `dial` for the pod addresses. */
+function forwardedTarget(pool: ForwardPool, sentinels: PodEndpoint[], options: { password?: string; probeTimeoutMs?: number }): Target {
+    return {
+        sentinels: sentinels.map((e) => pool.local({ host: e.ip, port: e.port })!),
         password: options.password,
         probeTimeoutMs: options.probeTimeoutMs,
         dial: (address) => {
-            const mapped = local.get(`${address.host}:${address.port}`);
+            const mapped = pool.local(address);
             if (!mapped) {
                 throw new Error(`no pod of this RedisFailover has address ${address.host}:${address.port}`);
             }
             return mapped;
         },
     };
-    const close = async () => {
-        for (const socket of sockets) socket.destroy();
-        await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    };
-    return { target, close };
 }
 
-/** Where the RedisFailover is and how to reach the API server. */
-export interface KubeTargetOptions {
-    /** Kubeconfig text; the default kubeconfig (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
-    kubeconfig?: string;
-    /** Namespace of the RedisFailover. */
-    namespace: string;
-    /** Name of the RedisFailover. */
+/** Forwards a fixed set of pod endpoints; every round runs against them. */
+export async function openForwardedTarget(
+    endpoints: PodEndpoint[],
+    forward: Forwarder,
+    options: { password?: string; probeTimeoutMs?: number },
+): Promise<OpenTarget & { target: Target }> {
+    const pool = forwardPool(forward);
+    await pool.sync(endpoints);
+    const target = forwardedTarget(
+        pool,
+        endpoints.filter((e) => e.component === "sentinel"),
+        options,
+    );
+    return { target, round: async () => ({ target }), close: () => pool.close() };
+}
+
+/** What a target over the pods of one RedisFailover needs. */
+export interface PodTargetOptions extends KubeCheckOptions {
+    /** Name of the RedisFailover (its Services are named after it). */
     name: string;
+    /** The current pods, each round. */
+    listPods: PodLister;
+    /** The current Services, each round. */
+    listServices: ServiceLister;
+    /** Connects a local socket to a pod port. */
+    forward: Forwarder;
     /** Redis password. */
     password?: string;
     /** Deadline of each network call, in milliseconds. */
     probeTimeoutMs?: number;
 }
 
-/** Lists the RedisFailover's running pods and forwards their ports through the Kubernetes API. */
-export async function openKubeTarget(options: KubeTargetOptions): Promise<OpenTarget> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    const config = new k8s.KubeConfig();
-    if (options.kubeconfig) {
-        config.loadFromString(options.kubeconfig);
-    } else {
-        config.loadFromDefault();
-    }
-    const core = config.makeApiClient(k8s.CoreV1Api);
-    const pods = await core
-        .listNamespacedPod(options.namespace, undefined, undefined, undefined, "status.phase=Running", podSelector(options.name))
-        .catch((error: unknown) => {
-            throw kubeApiError(error, `listing the pods of RedisFailover ${options.namespace}/${options.name}`);
-        });
-    const endpoints: PodEndpoint[] = pods.body.items.flatMap((pod): PodEndpoint[] => {
-        const component = pod.metadata?.labels?.[LABEL_COMPONENT];
-        const ip = pod.status?.podIP;
-        if (!ip || !pod.metadata?.name || (component !== "redis" && component !== "sentinel")) return [];
-        return [{ pod: pod.metadata.name, ip, port: componentPort(component), component }];
-    });
-    if (!endpoints.some((e) => e.component === "sentinel")) {
-        throw new Error(`no running sentinel pod of RedisFailover ${options.namespace}/${options.name}`);
-    }
-    const portForward = new k8s.PortForward(config);
-    return openForwardedTarget(
-        endpoints,
-        (endpoint, socket) =>
-            portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined),
-        options,
-    );
+/**
+ * A target over the pods of a RedisFailover, re-read each round: `pods` and `services` checks, and
+ * the servers' checks through forwards to the running pods (none while no sentinel pod runs).
+ */
+export function openPodTarget(options: PodTargetOptions): OpenTarget {
+    const pool = forwardPool(options.forward);
+    const attempt = async <T>(list: () => Promise<T>): Promise<{ value: T } | { error: unknown }> => {
+        try {
+            return { value: await list() };
+        } catch (error) {
+            if (isPermanent(error)) throw error;
+            return { error };
+        }
+    };
+    return {
+        async round(expected: Expectations): Promise<Round> {
+            const [pods, services] = await Promise.all([attempt(options.listPods), attempt(options.listServices)]);
+            const checks: CheckResult[] = [
+                "value" in pods ? podsCheck(pods.value, expected) : listingFailed("pods", pods.error),
+                "value" in services
+                    ? servicesCheck(services.value, options.name, options.allowExternalServices ?? false)
+                    : listingFailed("services", services.error),
+            ];
+            const endpoints = ("value" in pods ? pods.value : [])
+                .filter(reachable)
+                .map((pod: PodInfo): PodEndpoint => ({ pod: pod.name, ip: pod.ip!, port: podPort(pod), component: pod.component }));
+            // Only when the pods could be listed: a failed listing says nothing about the forwards.
+            if ("value" in pods) await pool.sync(endpoints);
+            const sentinels = endpoints.filter((e) => e.component === "sentinel");
+            const target = forwardedTarget(pool, sentinels, options);
+            if (!("value" in pods)) return { target, checks, stop: "the pods could not be listed" };
+            return sentinels.length ? { target, checks } : { target, checks, stop: "no sentinel pod running" };
+        },
+        close: () => pool.close(),
+    };
 }
 
-/** The API server's own message (`pods is forbidden: ...`) rather than the client's "HTTP request failed". */
-function kubeApiError(error: unknown, what: string): Error {
-    const { statusCode, body } = (error ?? {}) as { statusCode?: number; body?: { message?: string } };
-    const detail = typeof body?.message === "string" ? body.message : errorText(error);
-    return new Error(`${what}: ${statusCode ? `${statusCode} ` : ""}${detail}`, { cause: error });
+/** Where the RedisFailover is, how to reach the API server, and what to check. */
+export interface KubeTargetOptions extends KubeListOptions, KubeCheckOptions {
+    /** Redis password. */
+    password?: string;
+    /** Deadline of each network call, in milliseconds. */
+    probeTimeoutMs?: number;
+}
+
+/** Reads the RedisFailover's pods and Services through the Kubernetes API each round, forwards its pods' ports. */
+export async function openKubeTarget(options: KubeTargetOptions): Promise<OpenTarget> {
+    const { core, portForward } = kubeClients(options);
+    return openPodTarget({
+        ...options,
+        ...kubeListers(core, options),
+        forward: (endpoint, socket) =>
+            portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined),
+    });
 }

@@ -4,6 +4,8 @@
 
 import { parseEndpoint, Target } from "./connection";
 import { openKubeTarget } from "./kubernetes";
+import type { CheckResult } from "./report";
+import type { Expectations } from "./rules";
 
 /** A RedisFailover reached through the Kubernetes API (port-forward). */
 export interface KubeReach {
@@ -23,12 +25,32 @@ export interface Reach {
     kubernetes?: KubeReach;
 }
 
-/** A target with what it holds open (local listeners); `close` releases them. */
-export interface OpenTarget {
-    /** What the checks connect to. */
+/** What one round of checks runs against. */
+export interface Round {
+    /** What the checks of the servers connect to. */
     target: Target;
+    /** Checks made while preparing the round (`pods`, `services`), reported first. */
+    checks?: CheckResult[];
+    /** Why the checks of the servers cannot run this round (no sentinel pod yet, say). */
+    stop?: string;
+}
+
+/** Gives each round its target: fixed sentinel addresses, or the pods as they are now. */
+export interface TargetSource {
+    /** Prepares one round; rejects only on what waiting cannot change (a refused credential). */
+    round(expected: Expectations): Promise<Round>;
+}
+
+/** A target source with what it holds open (local listeners); `close` releases them. */
+export interface OpenTarget extends TargetSource {
     /** Stops every local listener and connection. */
     close(): Promise<void>;
+}
+
+/** Options of the Kubernetes path. */
+export interface KubeCheckOptions {
+    /** Accept Services of type LoadBalancer or NodePort (default false: the `services` check fails). */
+    allowExternalServices?: boolean;
 }
 
 /** How a group was reached, for messages and the provider's records (`kubernetes redis/auth-redis`). */
@@ -39,12 +61,18 @@ export function describeReach(reach: Reach): string {
 }
 
 /** Opens a target to run checks against; call `close` when done. */
-export async function openTarget(reach: Reach, password: string | undefined, probeTimeoutMs?: number): Promise<OpenTarget> {
+export async function openTarget(
+    reach: Reach,
+    password: string | undefined,
+    probeTimeoutMs?: number,
+    options: KubeCheckOptions = {},
+): Promise<OpenTarget> {
     if (reach.kubernetes) {
-        return openKubeTarget({ ...reach.kubernetes, password, probeTimeoutMs });
+        return openKubeTarget({ ...reach.kubernetes, ...options, password, probeTimeoutMs });
     }
     if (!reach.sentinels?.length) {
         throw new Error("a health check needs sentinel addresses or a Kubernetes RedisFailover to reach");
     }
-    return { target: { sentinels: reach.sentinels.map(parseEndpoint), password, probeTimeoutMs }, close: async () => undefined };
+    const target: Target = { sentinels: reach.sentinels.map(parseEndpoint), password, probeTimeoutMs };
+    return { round: async () => ({ target }), close: async () => undefined };
 }

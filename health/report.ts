@@ -1,7 +1,7 @@
 // What a round of checks reports: the check names in their order, each result, the verdict, and
 // the report as text. Pure, no I/O.
 
-/** The checks, in the order they are reported. */
+/** The checks every round runs against the servers, in the order they are reported. */
 export const CHECK_NAMES = [
     "sentinels-reachable",
     "master-known",
@@ -18,8 +18,16 @@ export const CHECK_NAMES = [
     "write-probe",
 ] as const;
 
+/**
+ * The checks of the cluster objects, only on the Kubernetes path, reported before the others:
+ * the RedisFailover's pods run and are ready, its Services exist and none is exposed.
+ */
+export const KUBERNETES_CHECK_NAMES = ["pods", "services"] as const;
+
 /** One check's name. */
-export type CheckName = (typeof CHECK_NAMES)[number];
+export type CheckName = (typeof KUBERNETES_CHECK_NAMES)[number] | (typeof CHECK_NAMES)[number];
+
+const NOT_CHECKED = "not checked: ";
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -37,7 +45,7 @@ export interface HealthReport {
     healthy: boolean;
     /** The master the sentinels name, `host:port`, when they agree. */
     master?: string;
-    /** Every check, in `CHECK_NAMES` order. */
+    /** Every check: `KUBERNETES_CHECK_NAMES` (on that path), then `CHECK_NAMES`, in order. */
     checks: CheckResult[];
     /** How long the round took. */
     durationMs: number;
@@ -51,7 +59,7 @@ export function notChecked(checks: CheckResult[], reason: string): CheckResult[]
         ...CHECK_NAMES.filter((name) => !done.has(name)).map((name): CheckResult => ({
             name,
             ok: false,
-            detail: `not checked: ${reason}`,
+            detail: `${NOT_CHECKED}${reason}`,
         })),
     ];
 }
@@ -64,6 +72,21 @@ export function healthReport(checks: CheckResult[], master: string | undefined, 
 /** The failing checks of a report, one line each. */
 export function describeFailures(report: HealthReport): string[] {
     return report.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+}
+
+/**
+ * The failing checks, one line each, with the checks a round could not run folded into one line
+ * (`13 checks not run (no sentinel pod running)`): what progress and timeout messages print.
+ */
+export function summarizeFailures(report: HealthReport): string[] {
+    const failing = report.checks.filter((check) => !check.ok);
+    const skipped = failing.filter((check) => check.detail.startsWith(NOT_CHECKED));
+    const lines = failing.filter((check) => !skipped.includes(check)).map((check) => `${check.name}: ${check.detail}`);
+    if (skipped.length > 0) {
+        const reason = skipped[0].detail.slice(NOT_CHECKED.length);
+        lines.push(skipped.length === 1 ? `${skipped[0].name} not run (${reason})` : `${skipped.length} checks not run (${reason})`);
+    }
+    return lines;
 }
 
 /** The report as a table, one check a line, then the verdict. */

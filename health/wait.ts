@@ -1,16 +1,34 @@
-// A round of checks (ask every server, then apply the rules) and the polling that `pulumi up` does
-// until the group is healthy or time runs out.
+// A round of checks (prepare the round, ask every server, then apply the rules) and the polling
+// that `pulumi up` and `verify --wait` do until the group is healthy or time runs out.
 
 import type { Target } from "./connection";
 import { askRedis, askSentinel, tryWrite } from "./probes";
+import type { TargetSource } from "./reach";
 import { HealthReport, healthReport, notChecked } from "./report";
 import { Expectations, judgeRedis, judgeSentinels, writeProbe } from "./rules";
 
 const DEFAULT_PROBE_TIMEOUT_MS = 1000;
 
-/** Runs every check once and reports what holds and what does not. */
-export async function checkOnce(target: Target, expected: Expectations): Promise<HealthReport> {
+/**
+ * Runs every check once and reports what holds and what does not. A target source prepares the
+ * round first (on the Kubernetes path: lists the pods and Services again, forwards new pods).
+ */
+export async function checkOnce(source: Target | TargetSource, expected: Expectations): Promise<HealthReport> {
     const started = Date.now();
+    if (!("round" in source)) {
+        return checkServers(source, expected, started);
+    }
+    const round = await source.round(expected);
+    const before = round.checks ?? [];
+    if (round.stop !== undefined) {
+        return healthReport(notChecked(before, round.stop), undefined, Date.now() - started);
+    }
+    const report = await checkServers(round.target, expected, started);
+    return healthReport([...before, ...report.checks], report.master, report.durationMs);
+}
+
+/** The checks of the servers, from what the sentinels say. */
+async function checkServers(target: Target, expected: Expectations, started: number): Promise<HealthReport> {
     const timeoutMs = target.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     const views = await Promise.all(target.sentinels.map((endpoint) => askSentinel(endpoint, expected.masterName, timeoutMs)));
     const sentinels = judgeSentinels(views, expected);
@@ -29,16 +47,17 @@ export async function checkOnce(target: Target, expected: Expectations): Promise
 
 /**
  * Checks until healthy or until `timeoutMs` has passed, reporting each unhealthy round through
- * `onProgress`. Returns the last report, healthy or not.
+ * `onProgress`. Returns the last report, healthy or not. Pods that are not there yet are a round
+ * like any other: waiting covers the operator still creating them.
  */
 export async function waitUntilHealthy(
-    target: Target,
+    source: Target | TargetSource,
     expected: Expectations,
     options: { timeoutMs: number; intervalMs?: number; onProgress?: (report: HealthReport, elapsedMs: number) => void },
 ): Promise<HealthReport> {
     const started = Date.now();
     for (;;) {
-        const report = await checkOnce(target, expected);
+        const report = await checkOnce(source, expected);
         const elapsed = Date.now() - started;
         if (report.healthy || elapsed >= options.timeoutMs) {
             return report;

@@ -6,7 +6,17 @@ import * as pulumi from "@pulumi/pulumi";
 // Imported at the top, never required inside a function: Pulumi serializes the health functions the
 // provider reaches by value, while a relative require would not resolve in the process that runs it.
 // (The health modules require only packages, such as ioredis, inside their functions.)
-import { CheckResult, describeFailures, describeReach, Expectations, HealthReport, openTarget, Reach, waitUntilHealthy } from "../health";
+import {
+    CheckResult,
+    describeReach,
+    Expectations,
+    HealthReport,
+    OpenTarget,
+    openTarget,
+    Reach,
+    summarizeFailures,
+    waitUntilHealthy,
+} from "../health";
 
 /** Where the group is reached from the machine running `pulumi up`. */
 export type HealthCheckReach = Reach;
@@ -27,6 +37,16 @@ export interface HealthCheckInputs extends HealthCheckReach {
     password?: string;
     /** How long to wait for the group to become healthy. */
     timeoutSeconds: number;
+    /** Kubernetes path: accept operator Services of type LoadBalancer or NodePort (default false). */
+    allowExternalServices?: boolean;
+}
+
+/** What a test may replace: how the target is opened, and the pause between rounds. */
+export interface HealthCheckDeps {
+    /** Opens the target (default `openTarget`). */
+    open?: (inputs: HealthCheckInputs) => Promise<OpenTarget>;
+    /** Pause between rounds, in milliseconds (default 2000). */
+    intervalMs?: number;
 }
 
 /** What is recorded in state: the expectations and the last report, no secret. */
@@ -58,22 +78,29 @@ export function expectationsOf(inputs: HealthCheckInputs): Expectations {
 
 /**
  * Polls until healthy, logging progress; throws naming every failing check when the timeout
- * passes. Returns the outputs to record.
+ * passes. Returns the outputs to record. On the Kubernetes path each round re-reads the pods, so
+ * pods the operator is still creating, or that restart meanwhile, are waited for.
  */
-export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: string) => void = console.log): Promise<HealthCheckOutputs> {
+export async function runHealthCheck(
+    inputs: HealthCheckInputs,
+    log: (line: string) => void = console.log,
+    deps: HealthCheckDeps = {},
+): Promise<HealthCheckOutputs> {
     const expected = expectationsOf(inputs);
     const reachedVia = describeReach(inputs);
-    const opened = await openTarget(inputs, inputs.password);
+    const opened = await (deps.open
+        ? deps.open(inputs)
+        : openTarget(inputs, inputs.password, undefined, { allowExternalServices: inputs.allowExternalServices ?? false }));
     let rounds = 0;
     let report: HealthReport;
     try {
-        report = await waitUntilHealthy(opened.target, expected, {
+        report = await waitUntilHealthy(opened, expected, {
             timeoutMs: inputs.timeoutSeconds * 1000,
-            intervalMs: 2000,
+            intervalMs: deps.intervalMs ?? 2000,
             onProgress: (round, elapsedMs) => {
                 rounds++;
                 log(
-                    `redis-ha health (${reachedVia}): not healthy after ${Math.round(elapsedMs / 1000)}s of ${inputs.timeoutSeconds}s: ${describeFailures(round).join("; ")}`,
+                    `redis-ha health (${reachedVia}): not healthy after ${Math.round(elapsedMs / 1000)}s of ${inputs.timeoutSeconds}s: ${summarizeFailures(round).join("; ")}`,
                 );
             },
         });
@@ -82,7 +109,7 @@ export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: stri
     }
     if (!report.healthy) {
         throw new Error(
-            `Redis group (${reachedVia}) is not what was asked for after ${inputs.timeoutSeconds}s:\n  - ${describeFailures(report).join("\n  - ")}`,
+            `Redis group (${reachedVia}) is not what was asked for after ${inputs.timeoutSeconds}s:\n  - ${summarizeFailures(report).join("\n  - ")}`,
         );
     }
     return {
@@ -96,7 +123,7 @@ export async function runHealthCheck(inputs: HealthCheckInputs, log: (line: stri
 }
 
 /** Inputs whose change re-runs the check. */
-const WATCHED = ["masterName", "expectPolicy", "expectMaxmemoryBytes", "expectRedis", "expectSentinels"] as const;
+const WATCHED = ["masterName", "expectPolicy", "expectMaxmemoryBytes", "expectRedis", "expectSentinels", "allowExternalServices"] as const;
 
 /** The dynamic provider. Serialized by Pulumi: it only refers to module functions, no live client. */
 export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
@@ -105,7 +132,10 @@ export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `${describeReach(inputs)}#${outs.expected.masterName}`, outs: { ...outs, ...watchedOf(inputs) } };
     },
     async diff(_id: string, olds: Record<string, unknown>, news: HealthCheckInputs) {
-        const changed = WATCHED.filter((key) => olds[key] !== news[key]);
+        // Absent and false are the same for the flag: state written before it existed compares equal.
+        const value = (from: Record<string, unknown>, key: (typeof WATCHED)[number]) =>
+            key === "allowExternalServices" ? from[key] === true : from[key];
+        const changed = WATCHED.filter((key) => value(olds, key) !== value(news as unknown as Record<string, unknown>, key));
         const reachChanged = olds.reachedVia !== describeReach(news);
         return { changes: changed.length > 0 || reachChanged, replaces: [], deleteBeforeReplace: false };
     },
@@ -140,6 +170,8 @@ export interface RedisHealthCheckArgs {
     password?: pulumi.Input<string>;
     /** How long to wait for health (default 300 s). */
     timeoutSeconds?: pulumi.Input<number>;
+    /** Kubernetes path: accept operator Services of type LoadBalancer or NodePort (default false). */
+    allowExternalServices?: pulumi.Input<boolean>;
 }
 
 /** Post-deploy proof that a Redis group runs as configured. */

@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,22 +7,16 @@ import { UsageError } from "../../cli/command";
 import { parseVerifyArgs } from "../../cli/verify";
 import { MASTER_NAME } from "../../facts/operator";
 import { freePort, LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
-import { admin, quickSpec } from "../support/health";
-import { PROJECT_DIR } from "../support/stacks";
+import { admin, quickSpec, until, verify, verifyInBackground } from "../support/health";
 
-function verify(args: string[], env: Record<string, string> = {}) {
-    const started = Date.now();
-    const result = spawnSync(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args],
-        {
-            cwd: PROJECT_DIR,
-            encoding: "utf8",
-            timeout: 30_000,
-            env: { ...process.env, ...env },
-        },
-    );
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+/** The flags for a group of 2 redis (noeviction, 256mb) and `sentinels`, reached directly. */
+function flags(sentinels: string, sentinelCount: number, timeout: number): string[] {
+    const rest = `--master-name ${MASTER_NAME} --expect-policy noeviction --expect-redis 2 --expect-sentinels ${sentinelCount}`;
+    return [
+        "--sentinel",
+        sentinels,
+        ...`${rest} --expect-maxmemory 256mb --password-env LAB_REDIS_PASSWORD --timeout ${timeout}`.split(" "),
+    ];
 }
 
 describe("cli: verify", function () {
@@ -51,24 +44,7 @@ describe("cli: verify", function () {
             },
             root,
         );
-        args = [
-            "--sentinel",
-            group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
-            "--master-name",
-            MASTER_NAME,
-            "--expect-policy",
-            "noeviction",
-            "--expect-redis",
-            "2",
-            "--expect-sentinels",
-            "3",
-            "--expect-maxmemory",
-            "256mb",
-            "--password-env",
-            "LAB_REDIS_PASSWORD",
-            "--timeout",
-            "3",
-        ];
+        args = flags(group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","), 3, 3);
     });
     after(async () => {
         await stopGroup(group);
@@ -195,20 +171,8 @@ describe("cli: verify", function () {
         const run = verify(["--help"]);
         assert.strictEqual(run.code, 0, run.stderr);
         assert.match(run.stdout, /^usage: npm run verify -- /);
-        for (const flag of [
-            "--sentinel",
-            "--kubeconfig",
-            "--namespace",
-            "--name",
-            "--master-name",
-            "--expect-policy",
-            "--expect-redis",
-            "--expect-sentinels",
-            "--expect-maxmemory",
-            "--password-env",
-            "--timeout",
-            "--json",
-        ]) {
+        const all = "--sentinel --kubeconfig --namespace --name --master-name --expect-policy --expect-redis --expect-sentinels";
+        for (const flag of `${all} --expect-maxmemory --password-env --wait --timeout --allow-external-services --json`.split(" ")) {
             assert.ok(run.stdout.includes(flag), `usage names ${flag}`);
         }
     });
@@ -230,6 +194,9 @@ describe("cli: verify", function () {
             });
             assert.strictEqual(command.timeoutSeconds, 7);
             assert.strictEqual(command.json, true);
+            assert.deepStrictEqual([command.wait, command.allowExternalServices], [false, false]);
+            const waiting = parseVerifyArgs([...args, "--wait", "--allow-external-services"]);
+            assert.deepStrictEqual([waiting.wait, waiting.allowExternalServices], [true, true]);
             const kube = parseVerifyArgs(["--namespace", "redis", "--name", "auth-redis", "--kubeconfig", "/dev/null", ...args.slice(2)]);
             assert.deepStrictEqual(kube.kubernetes, { kubeconfigFile: "/dev/null", namespace: "redis", name: "auth-redis" });
             assert.strictEqual(kube.sentinels, undefined);
@@ -251,6 +218,44 @@ describe("cli: verify", function () {
         assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr);
     });
 
+    describe("--wait", () => {
+        /** The arguments for one sentinel at `port` of a quickSpec group, waiting up to `timeout` seconds. */
+        const waitArgs = (port: number, timeout: number) => flags(`127.0.0.1:${port}`, 1, timeout);
+
+        it("exits 0 once a group that starts after it is healthy, with progress on stderr", async () => {
+            const port = await freePort();
+            const run = verifyInBackground([...waitArgs(port, 15), "--wait"], env);
+            await until(async () => run.stderr().includes("not healthy after"), 10_000, "a first round");
+            const late = await startGroup(quickSpec({ name: "late", password: "verify-pw", ports: { sentinels: [port] } }), root);
+            try {
+                const done = await run.done;
+                assert.strictEqual(done.code, 0, done.stdout + done.stderr);
+                assert.match(
+                    done.stderr,
+                    new RegExp(
+                        `^verify: not healthy after \\d+s of 15s: sentinels-reachable: 0/1 answer; 127.0.0.1:${port}: .*ECONNREFUSED`,
+                        "m",
+                    ),
+                );
+                assert.match(done.stdout, /^healthy: master 127\.0\.0\.1:\d+/m);
+            } finally {
+                await stopGroup(late);
+            }
+        });
+
+        it("exits 1 within its timeout, naming what fails, when the group never comes", async () => {
+            const port = await freePort();
+            const run = await verifyInBackground([...waitArgs(port, 1), "--wait"], env).done;
+            assert.strictEqual(run.code, 1, run.stdout + run.stderr);
+            assert.match(run.stdout, new RegExp(`^FAIL {2}sentinels-reachable +0/1 answer; 127.0.0.1:${port}: .*ECONNREFUSED`, "m"));
+            assert.match(
+                run.stderr,
+                /^verify: not healthy within 1s: sentinels-reachable: 0\/1 answer; .*; 12 checks not run \(no sentinel answers\)$/m,
+            );
+            assert.ok(run.ms < 1000 + 2000, `ended after ${run.ms} ms`);
+        });
+    });
+
     // Each fault on a fresh 2 redis + 1 sentinel group; what the rules find is tested in
     // tests/health, here only that the command reports it and exits 1.
     describe("faults that change the group", () => {
@@ -258,9 +263,7 @@ describe("cli: verify", function () {
         let freshArgs: string[];
         beforeEach(async () => {
             fresh = await startGroup(quickSpec({ name: "fault", password: "verify-pw" }), root);
-            freshArgs = args.map((a, i) =>
-                a.includes(",") ? `127.0.0.1:${fresh.sentinels[0].port}` : args[i - 1] === "--expect-sentinels" ? "1" : a,
-            );
+            freshArgs = flags(`127.0.0.1:${fresh.sentinels[0].port}`, 1, 3);
         });
         afterEach(() => stopGroup(fresh));
 

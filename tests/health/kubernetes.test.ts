@@ -86,11 +86,15 @@ describe("health: forwarded transport", function () {
 
     describe("through a Kubernetes API server", () => {
         let api: http.Server;
-        let answer: { status: number; body: unknown };
+        const answers: Record<"pods" | "services", { status: number; body: unknown }> = {
+            pods: { status: 200, body: {} },
+            services: { status: 200, body: {} },
+        };
         const asked: string[] = [];
         before(async () => {
             api = http.createServer((request, response) => {
                 asked.push(request.url ?? "");
+                const answer = answers[/\/services/.test(request.url ?? "") ? "services" : "pods"];
                 response.statusCode = answer.status;
                 response.setHeader("content-type", "application/json");
                 response.end(JSON.stringify(answer.body));
@@ -108,56 +112,100 @@ describe("health: forwarded transport", function () {
                 "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
                 "current-context: lab",
             ].join("\n");
-        const pod = (name: string, component: string, ip?: string) => ({
-            metadata: { name, labels: { [LABEL_COMPONENT]: component } },
-            status: { podIP: ip },
+        const pod = (name: string, component: string, ip?: string, extra: { ready?: boolean; deleting?: boolean } = {}) => ({
+            metadata: {
+                name,
+                labels: { [LABEL_COMPONENT]: component },
+                ...(extra.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+            },
+            status: {
+                podIP: ip,
+                phase: ip ? "Running" : "Pending",
+                conditions: [{ type: "Ready", status: ip && extra.ready !== false ? "True" : "False" }],
+            },
         });
+        const pods = (...items: unknown[]) => ({ status: 200, body: { kind: "PodList", apiVersion: "v1", metadata: {}, items } });
+        const services = (...items: Array<[string, string]>) => ({
+            status: 200,
+            body: {
+                kind: "ServiceList",
+                apiVersion: "v1",
+                metadata: {},
+                items: items.map(([name, type]) => ({ metadata: { name }, spec: { type } })),
+            },
+        });
+        const EXPECTED = { masterName: MASTER_NAME, maxmemoryPolicy: "noeviction", redisCount: 2, sentinelCount: 1 };
+        const open = () =>
+            openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis", password: "pw", probeTimeoutMs: 300 });
 
-        it("forwards the running redis and sentinel pods of the RedisFailover, found by the operator's labels", async () => {
-            const items = [
+        it("lists the pods and Services by the operator's labels every round, forwarding pods as they come and move", async () => {
+            answers.pods = pods(
                 pod("rfs-auth-redis-0", "sentinel", "10.244.1.5"),
                 pod("rfr-auth-redis-0", "redis", "10.244.1.6"),
                 pod("rfr-auth-redis-1", "redis"),
                 pod("other", "exporter", "10.244.1.7"),
-            ];
-            answer = { status: 200, body: { kind: "PodList", apiVersion: "v1", metadata: {}, items } };
-            const opened = await openKubeTarget({
-                kubeconfig: kubeconfig(),
-                namespace: "redis",
-                name: "auth-redis",
-                password: "pw",
-                probeTimeoutMs: 300,
-            });
+            );
+            answers.services = services(["rfrm-auth-redis", "ClusterIP"], ["rfrs-auth-redis", "ClusterIP"], ["rfs-auth-redis", "NodePort"]);
+            const opened = await open();
             try {
-                const url = new URL(asked[asked.length - 1], "http://api");
-                assert.strictEqual(url.pathname, "/api/v1/namespaces/redis/pods");
-                assert.strictEqual(url.searchParams.get("labelSelector"), podSelector("auth-redis"));
-                assert.strictEqual(url.searchParams.get("fieldSelector"), "status.phase=Running");
-                assert.strictEqual(opened.target.sentinels.length, 1);
-                assert.strictEqual(opened.target.sentinels[0].host, "127.0.0.1");
-                assert.strictEqual(opened.target.password, "pw");
-                assert.strictEqual(opened.target.probeTimeoutMs, 300);
-                const redis = await opened.target.dial!({ host: "10.244.1.6", port: REDIS_PORT });
-                assert.strictEqual(redis.host, "127.0.0.1");
+                asked.length = 0;
+                const first = await opened.round(EXPECTED);
+                const urls = asked.map((u) => new URL(u, "http://api")).sort((a, b) => a.pathname.localeCompare(b.pathname));
+                assert.deepStrictEqual(
+                    urls.map((u) => [u.pathname, u.searchParams.get("labelSelector"), u.searchParams.get("fieldSelector")]),
+                    [
+                        ["/api/v1/namespaces/redis/pods", podSelector("auth-redis"), null],
+                        ["/api/v1/namespaces/redis/services", podSelector("auth-redis"), null],
+                    ],
+                );
+                assert.deepStrictEqual(
+                    first.checks?.map((c) => [c.name, c.ok, c.detail]),
+                    [
+                        ["pods", false, "1/1 sentinel pods running, 1/2 redis pods running (rfr-auth-redis-1 Pending)"],
+                        ["services", false, "rfs-auth-redis is NodePort (external Services not allowed)"],
+                    ],
+                );
+                assert.strictEqual(first.stop, undefined);
+                assert.deepStrictEqual([first.target.password, first.target.probeTimeoutMs], ["pw", 300]);
+                assert.strictEqual(first.target.sentinels.length, 1);
+                assert.strictEqual((await first.target.dial!({ host: "10.244.1.6", port: REDIS_PORT })).host, "127.0.0.1");
                 assert.throws(
-                    () => opened.target.dial!({ host: "10.244.1.7", port: REDIS_PORT }),
+                    () => first.target.dial!({ host: "10.244.1.7", port: REDIS_PORT }),
                     /no pod of this RedisFailover has address/,
+                );
+
+                // The sentinel pod restarts with a new IP, the second redis runs, one is being deleted.
+                answers.pods = pods(
+                    pod("rfs-auth-redis-0", "sentinel", "10.244.2.9"),
+                    pod("rfr-auth-redis-0", "redis", "10.244.1.6"),
+                    pod("rfr-auth-redis-1", "redis", "10.244.1.8"),
+                    pod("rfr-auth-redis-9", "redis", "10.244.1.9", { deleting: true }),
+                );
+                const second = await opened.round(EXPECTED);
+                assert.deepStrictEqual(second.checks?.[0], {
+                    name: "pods",
+                    ok: true,
+                    detail: "1/1 sentinel pods running, 2/2 redis pods running",
+                });
+                assert.notDeepStrictEqual(second.target.sentinels, first.target.sentinels, "the moved sentinel is forwarded anew");
+                assert.ok(second.target.dial!({ host: "10.244.1.8", port: REDIS_PORT }));
+                assert.throws(() => second.target.dial!({ host: "10.244.1.9", port: REDIS_PORT }), /no pod of this RedisFailover/);
+                // Until no sentinel pod runs: the servers are not asked.
+                answers.pods = pods(pod("rfr-auth-redis-0", "redis", "10.244.1.6", { ready: false }));
+                const third = await opened.round(EXPECTED);
+                assert.strictEqual(third.stop, "no sentinel pod running");
+                assert.strictEqual(
+                    third.checks?.[0].detail,
+                    "0/1 sentinel pods running, 0/2 redis pods running (rfr-auth-redis-0 not ready)",
                 );
             } finally {
                 await opened.close();
             }
         });
 
-        it("names the RedisFailover when no sentinel pod runs, and the API server's reason when it refuses", async () => {
-            answer = {
-                status: 200,
-                body: { kind: "PodList", apiVersion: "v1", metadata: {}, items: [pod("rfr-auth-redis-0", "redis", "10.244.1.6")] },
-            };
-            await assert.rejects(
-                openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis" }),
-                /^Error: no running sentinel pod of RedisFailover redis\/auth-redis$/,
-            );
-            answer = {
+        it("ends at once when the API server refuses the credentials, and waits through other failures", async () => {
+            answers.services = services();
+            answers.pods = {
                 status: 403,
                 body: {
                     kind: "Status",
@@ -168,10 +216,25 @@ describe("health: forwarded transport", function () {
                     code: 403,
                 },
             };
-            await assert.rejects(
-                openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis" }),
-                /^Error: listing the pods of RedisFailover redis\/auth-redis: 403 pods is forbidden: User "ci" cannot list resource "pods"$/,
-            );
+            const opened = await open();
+            try {
+                await assert.rejects(
+                    checkOnce(opened, EXPECTED),
+                    /^Error: listing the pods of RedisFailover redis\/auth-redis: 403 pods is forbidden: User "ci" cannot list resource "pods"$/,
+                );
+                answers.pods = { status: 503, body: { kind: "Status", apiVersion: "v1", message: "etcd leader changed", code: 503 } };
+                const report = await checkOnce(opened, EXPECTED);
+                assert.deepStrictEqual(
+                    report.checks.slice(0, 3).map((c) => c.detail),
+                    [
+                        "cannot list pods: listing the pods of RedisFailover redis/auth-redis: 503 etcd leader changed",
+                        "missing rfrm-auth-redis, rfrs-auth-redis, rfs-auth-redis",
+                        "not checked: the pods could not be listed",
+                    ],
+                );
+            } finally {
+                await opened.close();
+            }
         });
     });
 });

@@ -10,7 +10,7 @@ import { MASTER_NAME, podSelector, SENTINEL_PORT } from "../../facts/operator";
 import { parseEndpoint } from "../../health";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
-import { HealthCheckInputs, healthCheckProvider, RedisHealthCheck } from "../../providers/redisHealthCheck";
+import { HealthCheckInputs, healthCheckProvider, RedisHealthCheck, runHealthCheck } from "../../providers/redisHealthCheck";
 import { PROJECT_DIR } from "../support/stacks";
 
 describe("providers: RedisHealthCheck (dynamic provider)", function () {
@@ -109,12 +109,15 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         }
     });
 
-    it("reaches a RedisFailover through the Kubernetes API from a fresh process, selecting the operator's pods", async () => {
+    /** A Kubernetes API server answering the pod and Service lists, and what it was asked. */
+    async function kubeApi(serviceItems: Array<[string, string]>) {
         const asked: string[] = [];
         const api = http.createServer((request, response) => {
             asked.push(request.url ?? "");
+            const kind = /\/services/.test(request.url ?? "") ? "ServiceList" : "PodList";
+            const items = kind === "PodList" ? [] : serviceItems.map(([name, type]) => ({ metadata: { name }, spec: { type } }));
             response.setHeader("content-type", "application/json");
-            response.end(JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: {}, items: [] }));
+            response.end(JSON.stringify({ kind, apiVersion: "v1", metadata: {}, items }));
         });
         await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
         const port = (api.address() as import("net").AddressInfo).port;
@@ -126,20 +129,52 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
             "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
             "current-context: lab",
         ].join("\n");
+        const { sentinels: _direct, ...rest } = inputs;
+        const kubeInputs: HealthCheckInputs = { ...rest, kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig } };
+        return { asked, kubeInputs, close: () => new Promise((resolve) => api.close(resolve)) };
+    }
+
+    it("waits for the pods of a RedisFailover through the Kubernetes API from a fresh process, naming what is missing", async () => {
+        const api = await kubeApi([["rfs-auth-redis", "LoadBalancer"]]);
         try {
-            const { sentinels: _direct, ...rest } = inputs;
-            const result = await inSerializedProvider("create", {
-                ...rest,
-                kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig },
-            });
+            const result = await inSerializedProvider("create", { ...api.kubeInputs, timeoutSeconds: 1, allowExternalServices: true });
             assert.strictEqual(result.status, 1, result.stdout + result.stderr);
-            assert.match(result.stderr, /^no running sentinel pod of RedisFailover redis\/auth-redis$/m);
-            const url = new URL(asked[0], "http://api");
-            assert.strictEqual(url.pathname, "/api/v1/namespaces/redis/pods");
-            assert.strictEqual(url.searchParams.get("labelSelector"), podSelector("auth-redis"));
-            assert.strictEqual(url.searchParams.get("fieldSelector"), "status.phase=Running");
+            assert.match(
+                result.stderr,
+                /is not what was asked for after 1s:\n {2}- pods: 0\/3 sentinel pods running, 0\/3 redis pods running\n {2}- services: missing rfrm-auth-redis, rfrs-auth-redis\n {2}- 13 checks not run \(no sentinel pod running\)$/m,
+            );
+            assert.match(
+                result.stdout,
+                /^redis-ha health \(kubernetes redis\/auth-redis\): not healthy after 0s of 1s: pods: 0\/3 sentinel pods running/m,
+            );
+            const paths = api.asked.map((u) => new URL(u, "http://api"));
+            assert.ok(paths.filter((u) => u.pathname === "/api/v1/namespaces/redis/pods").length >= 2, "the pods are listed every round");
+            for (const url of paths) {
+                assert.match(url.pathname, /^\/api\/v1\/namespaces\/redis\/(pods|services)$/);
+                assert.strictEqual(url.searchParams.get("labelSelector"), podSelector("auth-redis"));
+            }
         } finally {
-            await new Promise((resolve) => api.close(resolve));
+            await api.close();
+        }
+    });
+
+    it("fails the services check on an external Service unless allowExternalServices", async () => {
+        const api = await kubeApi([
+            ["rfrm-auth-redis", "ClusterIP"],
+            ["rfrs-auth-redis", "ClusterIP"],
+            ["rfs-auth-redis", "LoadBalancer"],
+        ]);
+        try {
+            await assert.rejects(
+                runHealthCheck({ ...api.kubeInputs, timeoutSeconds: 0.3 }, () => undefined),
+                /\n {2}- services: rfs-auth-redis is LoadBalancer \(external Services not allowed\)\n/,
+            );
+            await assert.rejects(
+                runHealthCheck({ ...api.kubeInputs, timeoutSeconds: 0.3, allowExternalServices: true }, () => undefined),
+                (error: Error) => !/services:/.test(error.message) && /pods: 0\/3 sentinel pods running/.test(error.message),
+            );
+        } finally {
+            await api.close();
         }
     });
 
@@ -149,6 +184,9 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectPolicy: "noeviction" })).changes, true);
         assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectRedis: 1 })).changes, true);
         assert.deepStrictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, expectRedis: 1 })).replaces, []);
+        // State written before allowExternalServices existed: absent is false.
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, allowExternalServices: false })).changes, false);
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, allowExternalServices: true })).changes, true);
     });
 
     it("parses sentinel addresses", () => {

@@ -1,10 +1,14 @@
 // Helpers of the tests that run the health checks against real Redis groups.
 
 import * as assert from "assert";
+import { spawn, spawnSync } from "child_process";
 import IORedis from "ioredis";
-import { MASTER_NAME } from "../../facts/operator";
-import { CheckResult, HealthReport } from "../../health";
+import * as net from "net";
+import * as path from "path";
+import { MASTER_NAME, masterServiceName, redisName, replicaServiceName, sentinelName } from "../../facts/operator";
+import { CheckResult, Forwarder, HealthReport, PodInfo, ServiceInfo } from "../../health";
 import { GroupSpec, LabGroup } from "../../lab/redisLab";
+import { PROJECT_DIR } from "./stacks";
 
 /**
  * A small group with short Sentinel timings and no wait before a replica's first sync: for tests
@@ -61,4 +65,72 @@ export async function until(condition: () => Promise<boolean>, timeoutMs: number
         if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
     }
+}
+
+/**
+ * A lab group's servers as the pods of RedisFailover `failover`, running and ready. Their address
+ * is the server's own (127.0.0.1 and its port), which is what Sentinel reports.
+ */
+export function labPods(group: LabGroup, failover: string): PodInfo[] {
+    const pod = (component: PodInfo["component"], name: string, port: number): PodInfo => ({
+        name,
+        ip: "127.0.0.1",
+        port,
+        component,
+        phase: "Running",
+        ready: true,
+    });
+    return [
+        ...group.sentinels.map((s, i) => pod("sentinel", `${sentinelName(failover)}-${i}`, s.port)),
+        ...group.redis.map((r, i) => pod("redis", `${redisName(failover)}-${i}`, r.port)),
+    ];
+}
+
+/** The Services the operator makes for `failover`, all ClusterIP. */
+export function operatorServices(failover: string): ServiceInfo[] {
+    return [masterServiceName, replicaServiceName, sentinelName, redisName].map((name) => ({ name: name(failover), type: "ClusterIP" }));
+}
+
+/** Forwards to the pod's own address on this machine (the lab's servers), as a port-forward would. */
+export function pipeForwarder(seen: string[] = []): Forwarder {
+    return (endpoint, socket) => {
+        seen.push(`${endpoint.pod} ${endpoint.ip}:${endpoint.port}`);
+        const upstream = net.connect(endpoint.port, endpoint.ip);
+        socket.pipe(upstream).pipe(socket);
+        upstream.on("error", () => socket.destroy());
+    };
+}
+
+/** Runs `npm run verify` with `args` and waits for it. */
+export function verify(args: string[], env: Record<string, string> = {}) {
+    const started = Date.now();
+    const result = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args],
+        {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 30_000,
+            env: { ...process.env, ...env },
+        },
+    );
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+}
+
+/** `verify` running in the background, so a test can act meanwhile. */
+export function verifyInBackground(args: string[], env: Record<string, string> = {}) {
+    const started = Date.now();
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args], {
+        cwd: PROJECT_DIR,
+        timeout: 30_000,
+        env: { ...process.env, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (data) => (stdout += data));
+    child.stderr.on("data", (data) => (stderr += data));
+    const done = new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) =>
+        child.once("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })),
+    );
+    return { done, stderr: () => stderr };
 }
