@@ -4,16 +4,41 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AppSecretsConfig, ExternalSecretTarget } from "../config/types";
+import { AppSecretsConfig, EXTERNAL_SECRET_VERSIONS, ExternalSecretTarget } from "../config/types";
 import { MANAGED_BY_LABEL, PROJECT } from "../facts/project";
 
-/** API version of the external-secrets operator's ExternalSecret. */
-export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1beta1";
+/** The ExternalSecret's apiVersion for `appSecrets.externalSecretApiVersion` (v1 unless the install predates v0.16). */
+export function externalSecretApiVersion(version: AppSecretsConfig["externalSecretApiVersion"]): string {
+    return `external-secrets.io/${version}`;
+}
 
-/** An ExternalSecret that maps every env var of the published secret to a key of one Kubernetes Secret. */
-export function buildExternalSecret(target: ExternalSecretTarget, secretName: string, envNames: string[]) {
+/**
+ * The same ExternalSecret under the other API versions: switching `externalSecretApiVersion` (the
+ * v1beta1 to v1 move) then updates the object in place. Without the alias the new type would be a
+ * new resource, and deleting the old one would delete `<namespace>/<name>` itself (and, with
+ * creationPolicy Owner, the Secret it made). pulumi-kubernetes aliases its own resources across
+ * API versions the same way (e.g. apps/v1 Deployment to apps/v1beta1).
+ */
+export function externalSecretAliases(version: AppSecretsConfig["externalSecretApiVersion"]): Array<{ type: string }> {
+    return EXTERNAL_SECRET_VERSIONS.filter((other) => other !== version).map((other) => ({
+        type: `kubernetes:${externalSecretApiVersion(other)}:ExternalSecret`,
+    }));
+}
+
+/**
+ * An ExternalSecret that maps every env var of the published secret to a key of one Kubernetes Secret.
+ * The fields used (`refreshInterval`, `secretStoreRef{name,kind}`, `target{name,creationPolicy}`,
+ * `data[]{secretKey,remoteRef{key,property}}`) are the same in v1 and v1beta1: compared in
+ * external-secrets' config/crds/bases/external-secrets.io_externalsecrets.yaml at v0.17.0 and at 2.9.0.
+ */
+export function buildExternalSecret(
+    target: ExternalSecretTarget,
+    secretName: string,
+    envNames: string[],
+    version: AppSecretsConfig["externalSecretApiVersion"] = "v1",
+) {
     return {
-        apiVersion: EXTERNAL_SECRET_API_VERSION,
+        apiVersion: externalSecretApiVersion(version),
         kind: "ExternalSecret",
         metadata: { name: target.name, namespace: target.namespace, labels: { [MANAGED_BY_LABEL]: PROJECT } },
         spec: {
@@ -50,6 +75,9 @@ export class AppSecrets extends pulumi.ComponentResource {
                 name: args.config.name,
                 description: "Redis URLs for applications, published by redis-ha",
                 kmsKeyId: args.config.kmsKeyId,
+                // 0: deleted at once, so a destroyed stack can be re-created under the same name; 7-30: kept
+                // that long, and the name stays taken until then (README "Re-creating a destroyed stack").
+                recoveryWindowInDays: args.config.recoveryWindowInDays,
                 tags: { "managed-by": PROJECT },
             },
             { parent: this },
@@ -66,8 +94,13 @@ export class AppSecrets extends pulumi.ComponentResource {
         for (const target of args.config.externalSecrets) {
             new k8s.apiextensions.CustomResource(
                 `${name}-${target.namespace}-${target.name}`,
-                buildExternalSecret(target, args.config.name, envNames),
-                { parent: this, provider: args.kubernetesProvider, dependsOn: [version] },
+                buildExternalSecret(target, args.config.name, envNames, args.config.externalSecretApiVersion),
+                {
+                    parent: this,
+                    provider: args.kubernetesProvider,
+                    dependsOn: [version],
+                    aliases: externalSecretAliases(args.config.externalSecretApiVersion),
+                },
             );
         }
         this.secretArn = secret.arn;

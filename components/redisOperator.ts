@@ -6,8 +6,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { OperatorConfig } from "../config/types";
 import { crdManifestUrl } from "../facts/operator";
 
-/** Name of the operator's chart in its Helm repository. */
-export const OPERATOR_CHART = "redis-operator";
+/**
+ * Where the Release finds the chart. An `oci://` registry is no chart repository (it has no
+ * index.yaml), so the chart becomes the full `oci://<registry>/<name>` reference and no
+ * `repositoryOpts` is passed: pulumi-kubernetes (provider/pkg/provider/helm_release.go,
+ * `resolveChartName`) downloads an `oci://` chart directly and looks any other chart up in the
+ * repository's index.
+ */
+export function chartReference(operator: Pick<OperatorConfig, "chartRepository" | "chartName">): {
+    chart: string;
+    repositoryOpts?: { repo: string };
+} {
+    return operator.chartRepository.startsWith("oci://")
+        ? { chart: `${operator.chartRepository.replace(/\/+$/, "")}/${operator.chartName}` }
+        : { chart: operator.chartName, repositoryOpts: { repo: operator.chartRepository } };
+}
 
 /** Helm values for the operator chart; every key exists in the chart's values.yaml. */
 export function operatorChartValues(operator: OperatorConfig): Record<string, unknown> {
@@ -57,9 +70,8 @@ export class RedisOperator extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 name,
-                chart: OPERATOR_CHART,
+                ...chartReference(operator),
                 version: operator.chartVersion,
-                repositoryOpts: { repo: operator.chartRepository },
                 namespace: this.namespace.metadata.name,
                 skipCrds: true,
                 // A failed install or upgrade is rolled back rather than left half-applied.

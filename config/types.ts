@@ -8,6 +8,7 @@ import { stackConfigSchema } from "./schema/stack";
 
 export { TAINT_EFFECTS } from "./schema/common";
 export { MAXMEMORY_POLICIES } from "./schema/instances";
+export { EXTERNAL_SECRET_VERSIONS } from "./schema/apps";
 
 /** A stack's validated configuration. */
 export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>>;

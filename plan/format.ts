@@ -24,7 +24,7 @@ export function describeResource(resource: RecordedResource): string {
             return `file=${text(inputs.file)}`;
         case "kubernetes:helm.sh/v3:Release":
             return (
-                `chart=${text(inputs.chart)}@${text(inputs.version)} repo=${text(get(inputs, "repositoryOpts", "repo"))} ` +
+                `chart=${text(inputs.chart)}@${text(inputs.version)} repo=${text(get(inputs, "repositoryOpts", "repo") ?? "(in the oci:// chart)")} ` +
                 `namespace=${text(inputs.namespace)} skipCrds=${inputs.skipCrds} image=${text(get(inputs, "values", "image", "repository"))}:` +
                 `${text(get(inputs, "values", "image", "tag"))} replicas=${text(get(inputs, "values", "replicas"))}`
             );
@@ -69,9 +69,13 @@ export function describeResource(resource: RecordedResource): string {
             return `ingress: ${rules.map((rule) => `${text(rule.protocol)}/${text(rule.fromPort)} from ${text(rule.securityGroups)}${rule.self ? "+self" : ""}`).join("; ")}`;
         }
         case "aws:secretsmanager/secret:Secret":
-            return `name=${text(inputs.name)} kms=${inputs.kmsKeyId === undefined ? "aws/secretsmanager" : text(inputs.kmsKeyId)}`;
+            return (
+                `name=${text(inputs.name)} kms=${inputs.kmsKeyId === undefined ? "aws/secretsmanager" : text(inputs.kmsKeyId)} ` +
+                `recovery=${inputs.recoveryWindowInDays === 0 ? "none (deleted at once)" : `${text(inputs.recoveryWindowInDays ?? 30)} days`}`
+            );
         case "aws:secretsmanager/secretVersion:SecretVersion":
             return `value=${text(inputs.secretString)} (JSON keyed by env var)`;
+        case "kubernetes:external-secrets.io/v1:ExternalSecret":
         case "kubernetes:external-secrets.io/v1beta1:ExternalSecret":
             return (
                 `namespace=${text(get(inputs, "metadata", "namespace"))} target=${text(get(inputs, "spec", "target", "name"))} ` +
@@ -88,6 +92,12 @@ export function describeResource(resource: RecordedResource): string {
             const host = typeof inputs.connection === "object" ? text(get(inputs, "connection", "host")) : text(inputs.connection);
             const parts = [`ssh=${host}`, `create=${describeCommand(inputs.create)}`];
             if (inputs.delete !== undefined) parts.push(`delete=${describeCommand(inputs.delete)}`);
+            if (inputs.stdin !== undefined) parts.push(`stdin=${text(inputs.stdin)}`);
+            return parts.join(" ");
+        }
+        case "command:local:Command": {
+            // Runs where `pulumi up` runs (and reaches hosts itself).
+            const parts = [`local create=${describeCommand(inputs.create)}`];
             if (inputs.stdin !== undefined) parts.push(`stdin=${text(inputs.stdin)}`);
             return parts.join(" ");
         }

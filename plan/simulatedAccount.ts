@@ -32,6 +32,32 @@ export const DEFAULT_ACCOUNT: SimulatedAccount = {
     running: [...fleet("xl", "t3.xlarge", 1), ...fleet("lg", "t3.large", 3), ...fleet("md", "t3.medium", 6), ...fleet("sm", "t3.small", 7)],
 };
 
+/** What a plan's EC2 instances look like once running: instance type and tags. */
+export interface PlannedInstance {
+    /** Pulumi resource type. */
+    type: string;
+    /** Resource name, unique within its stack. */
+    name: string;
+    /** Resource inputs (instanceType, tags). */
+    inputs: Record<string, unknown>;
+}
+
+/**
+ * The account after a stack's plan is deployed: its EC2 instances run On-Demand next to the
+ * account's own, with the tags the plan gives them (`stack`, `managed-by`), as another stack's
+ * preflight would then find them.
+ */
+export function withDeployedNodes(account: SimulatedAccount, stack: string, resources: PlannedInstance[]): SimulatedAccount {
+    const nodes = resources
+        .filter((resource) => resource.type === "aws:ec2/instance:Instance")
+        .map((resource) => ({
+            id: `i-${stack}-${resource.name}`,
+            instanceType: String(resource.inputs.instanceType),
+            tags: (resource.inputs.tags as Record<string, string> | undefined) ?? {},
+        }));
+    return { ...account, running: [...account.running, ...nodes] };
+}
+
 /** Default vCPUs by size, as EC2 publishes them for current general-purpose families. */
 export function simulatedVcpus(instanceType: string): number {
     const [family, size] = instanceType.split(".");

@@ -139,7 +139,7 @@ describe("program (index.ts)", () => {
             const [version] = ofType(run, "aws:secretsmanager/secretVersion:SecretVersion");
             assert.strictEqual(secret.inputs.name, "redis-ha/dev/app-env");
             assert.strictEqual(version.inputs.secretString, SECRET_MASK);
-            const [external] = ofType(run, "kubernetes:external-secrets.io/v1beta1:ExternalSecret");
+            const [external] = ofType(run, "kubernetes:external-secrets.io/v1:ExternalSecret");
             assert.strictEqual((external.inputs.metadata as { namespace: string }).namespace, "api");
             assert.strictEqual((run.outputs.appEnvSecret as { name: string }).name, "redis-ha/dev/app-env");
             assert.deepStrictEqual(ofType(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule"), [], "alerts are off in dev");

@@ -41,12 +41,35 @@ const externalSecretSchema = strict({
     refreshInterval: grammar(goDurationProblem).default("1h"),
 });
 
+/**
+ * Days Secrets Manager keeps a deleted secret: 0 deletes it at once (ForceDeleteWithoutRecovery), else
+ * 7 to 30 (the DeleteSecret API's RecoveryWindowInDays range; terraform-provider-aws
+ * internal/service/secretsmanager/secret.go validates `recovery_window_in_days` the same way).
+ */
+const recoveryWindowSchema = z.number().superRefine((days, ctx) => {
+    if (!Number.isInteger(days) || (days !== 0 && (days < 7 || days > 30)))
+        ctx.addIssue({
+            code: "custom",
+            message: `must be 0 (delete at once, no recovery) or a whole number of days from 7 to 30, got ${days}`,
+        });
+});
+
+/**
+ * Versions of external-secrets' ExternalSecret. v1 is served from external-secrets v0.16.0 on;
+ * v1beta1 is `served: false` from v0.17.0 on (config/crds/bases/external-secrets.io_externalsecrets.yaml
+ * at tag v0.17.0), so v1beta1 is only for installs older than v0.16.
+ */
+export const EXTERNAL_SECRET_VERSIONS = ["v1", "v1beta1"] as const;
+
 /** Publishing appEnv to Secrets Manager: off when the key is absent, on by default when it is set. */
 export function appSecretsSchema(stackName: string) {
     return strict({
         enabled: z.boolean().default(true),
         name: grammar(secretsManagerNameProblem).default(`redis-ha/${stackName}/app-env`),
         kmsKeyId: grammar(kmsKeyProblem).optional(),
+        // Defaults to 7 in a stack with protectData, else 0 (resolved with the stack, config/schema/stack.ts).
+        recoveryWindowInDays: recoveryWindowSchema.optional(),
+        externalSecretApiVersion: z.enum(EXTERNAL_SECRET_VERSIONS).default("v1"),
         externalSecrets: z.array(externalSecretSchema).default([]),
     })
         .superRefine((appSecrets, ctx) => {

@@ -1,5 +1,5 @@
 // The whole stack: top-level keys (`redis-ha:<key>`), the rules that span them, and the defaults that
-// depend on other settings (protectData, keepAfterDeletion).
+// depend on other settings (protectData, keepAfterDeletion, appSecrets.recoveryWindowInDays).
 
 import { z } from "zod";
 import { dnsLabelProblem, imageReferenceProblem } from "../../facts/patterns";
@@ -77,6 +77,14 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
             problem(["appEnv", index, "instance"], `names no instance; ${defined}`);
     });
 
+    // A protected stack keeps a deleted app secret for a while: 0 (delete at once) is refused there.
+    const protectData = field(value, "protectData") ?? field(value, "highlyAvailable");
+    if (protectData === true && field(value, "appSecrets", "recoveryWindowInDays") === 0)
+        problem(
+            ["appSecrets", "recoveryWindowInDays"],
+            "0 deletes the secret without recovery, but this stack protects its data (protectData); use 7 to 30 days",
+        );
+
     // Managed nodes: declaring any requires the cluster they join.
     const nodes = field(value, "nodes");
     const nodePurposes = Array.isArray(nodes) ? nodes.map((n) => String(field(n, "purpose"))) : Object.keys(nodes ?? {});
@@ -103,8 +111,13 @@ function buildStackSchema(stackName: string) {
                         given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
                     return { ...instance, redis: { ...instance.redis, storage } };
                 });
+                // A deleted app secret is kept 7 days where data is protected, deleted at once elsewhere.
+                const appSecrets = {
+                    ...stack.appSecrets,
+                    recoveryWindowInDays: stack.appSecrets.recoveryWindowInDays ?? (protectData ? 7 : 0),
+                };
                 // The cluster is only used, and so only handed on, when nodes are managed.
-                return { ...stack, protectData, instances, ...(cluster && stack.nodes.length > 0 ? { cluster } : {}) };
+                return { ...stack, protectData, instances, appSecrets, ...(cluster && stack.nodes.length > 0 ? { cluster } : {}) };
             })
     );
 }

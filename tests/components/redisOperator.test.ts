@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { operatorChartValues, RedisOperator } from "../../components/redisOperator";
+import { chartReference, operatorChartValues, RedisOperator } from "../../components/redisOperator";
 import { crdManifestUrl } from "../../facts/operator";
 import { OPERATOR_DEFAULTS, parseStackConfigOrThrow } from "../../config";
 import { recordResources } from "../../plan/mockRuntime";
@@ -33,7 +33,7 @@ describe("components: RedisOperator", () => {
 
         it("runs the pinned image on the control plane by default", () => {
             const values = operatorChartValues(OPERATOR_DEFAULTS);
-            assert.deepStrictEqual(values.image, { repository: "quay.io/spotahome/redis-operator", tag: "v1.3.0" });
+            assert.deepStrictEqual(values.image, { repository: "quay.io/spotahome/redis-operator", tag: "v1.3.0-rc1" });
             assert.deepStrictEqual(values.nodeSelector, { "node-role.kubernetes.io/control-plane": "" });
             assert.deepStrictEqual(values.tolerations, [
                 { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
@@ -49,6 +49,23 @@ describe("components: RedisOperator", () => {
                 requests: { cpu: "100m", memory: "128Mi" },
                 limits: { cpu: "200m", memory: "256Mi" },
             });
+        });
+    });
+
+    describe("chartReference", () => {
+        it("names the chart in an HTTP repository's index", () => {
+            assert.deepStrictEqual(chartReference(OPERATOR_DEFAULTS), {
+                chart: "redis-operator",
+                repositoryOpts: { repo: "https://spotahome.github.io/redis-operator" },
+            });
+        });
+
+        it("gives an OCI registry's chart as one oci:// reference without repositoryOpts (the freshworks-oss fork)", () => {
+            for (const repository of ["oci://ghcr.io/freshworks-oss/charts", "oci://ghcr.io/freshworks-oss/charts/"]) {
+                assert.deepStrictEqual(chartReference({ chartRepository: repository, chartName: "redis-operator" }), {
+                    chart: "oci://ghcr.io/freshworks-oss/charts/redis-operator",
+                });
+            }
         });
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { MAXMEMORY_POLICIES, OPERATOR_DEFAULTS, parseStackConfigOrThrow } from "../../config";
+import { MAXMEMORY_POLICIES, OPERATOR_DEFAULTS, parseStackConfig, parseStackConfigOrThrow } from "../../config";
 import { APP_ENV, assertAccepted, assertRejected, INSTANCES, issues } from "../support/config";
 import { stackConfig, withSetting } from "../support/stacks";
 
@@ -63,16 +63,33 @@ describe("config: parseStackConfig", () => {
             assert.ok(auth.redis.storage.kind === "persistentVolumeClaim" && auth.redis.storage.keepAfterDeletion);
         });
 
-        it("operator settings fall back to chart 3.3.0 / v1.3.0 on the control plane", () => {
+        it("operator settings fall back to chart 3.3.0 / image v1.3.0-rc1 on the control plane", () => {
             const config = parseStackConfigOrThrow(withSetting(dev, "redis-ha:operator", [], undefined));
             assert.deepStrictEqual(config.operator, OPERATOR_DEFAULTS);
             assert.strictEqual(config.operator.chartVersion, "3.3.0");
-            assert.strictEqual(config.operator.imageTag, "v1.3.0");
+            assert.strictEqual(config.operator.chartName, "redis-operator");
+            assert.strictEqual(config.operator.imageTag, "v1.3.0-rc1");
         });
 
-        it("the known-good fallback image tag v1.3.0-rc1 is accepted", () => {
-            const config = parseStackConfigOrThrow(withSetting(dev, "redis-ha:operator", ["imageTag"], "v1.3.0-rc1"));
-            assert.strictEqual(config.operator.imageTag, "v1.3.0-rc1");
+        it("the stack files run the image whose code matches the CRD and Service facts (v1.3.0-rc1)", () => {
+            for (const stack of ["dev", "prod"]) {
+                assert.strictEqual(parseStackConfigOrThrow(stackConfig(stack), stack).operator.imageTag, "v1.3.0-rc1", stack);
+            }
+        });
+
+        it("takes the freshworks-oss fork's OCI chart and image, and refuses a chart name Helm would not", () => {
+            const fork = { chartRepository: "oci://ghcr.io/freshworks-oss/charts", chartName: "redis-operator", chartVersion: "3.3.4" };
+            const config = parseStackConfigOrThrow(
+                withSetting(
+                    withSetting(dev, "redis-ha:operator", [], fork),
+                    "redis-ha:operator",
+                    ["imageRepository"],
+                    "ghcr.io/freshworks-oss/redis-operator",
+                ),
+            );
+            assert.deepStrictEqual([config.operator.chartRepository, config.operator.chartName], [fork.chartRepository, "redis-operator"]);
+            const bad = parseStackConfig(withSetting(dev, "redis-ha:operator", ["chartName"], "Redis_Operator"));
+            assert.match(bad.issues.find((i) => i.key === "redis-ha:operator.chartName")?.message ?? "", /not a Helm chart name/);
         });
     });
 

@@ -7,6 +7,7 @@ import { PROJECT_DIR } from "../support/stacks";
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = {
     needs?: string | string[];
+    "runs-on"?: string | string[];
     environment?: string;
     steps: Step[];
     strategy?: { matrix?: { include?: Array<Record<string, string>> } };
@@ -76,6 +77,13 @@ describe("workflows", () => {
                 [prod.with?.command, prod.with?.["stack-name"], prod.with?.policyPackConfigs],
                 ["up", "prod", "policy/prod.json"],
             );
+        });
+
+        it("runs each up on a self-hosted runner inside its own cluster's VPC, the tests on a hosted one", () => {
+            // up needs the control plane and nodes over SSH, and the private API server: a bastion carries only SSH.
+            assert.deepStrictEqual(deploy.jobs["up-dev"]["runs-on"], ["self-hosted", "linux", "x64", "redis-ha-dev"]);
+            assert.deepStrictEqual(deploy.jobs["up-prod"]["runs-on"], ["self-hosted", "linux", "x64", "redis-ha-prod"]);
+            assert.strictEqual(deploy.jobs.test["runs-on"], "ubuntu-24.04");
         });
 
         it("names only policy config files that exist", () => {
