@@ -9,6 +9,7 @@ type Job = {
     needs?: string | string[];
     "runs-on"?: string | string[];
     environment?: string;
+    if?: string;
     steps: Step[];
     strategy?: { matrix?: { include?: Array<Record<string, string>> } };
 };
@@ -40,6 +41,12 @@ describe("workflows", () => {
         it("previews dev and prod with the policy pack, commenting on the PR, after the tests", () => {
             const preview = pr.jobs.preview;
             assert.strictEqual(preview.needs, "test");
+            assert.deepStrictEqual(
+                preview["runs-on"],
+                ["self-hosted", "linux", "x64", "redis-ha-${{ matrix.stack }}"],
+                "reaches the private API server",
+            );
+            assert.match(String(preview.if), /head\.repo\.full_name == github\.repository/, "never runs a fork's code on the runner");
             assert.deepStrictEqual(
                 preview.strategy?.matrix?.include?.map((m) => m.stack),
                 ["dev", "prod"],
