@@ -1,16 +1,21 @@
-// Turns a script under scripts/ plus its parameters into the text of a remote command. The
-// script travels base64-encoded, so no quoting of its body is needed; parameters are passed as
-// environment variables, quoted for the shell. Nothing secret may be a parameter: a failing
+// Turns a script under scripts/ plus its parameters into the text of a command, run over SSH as
+// root (remote) or where `pulumi up` runs (local). The script travels base64-encoded, so no
+// quoting of its body is needed; parameters are passed as environment variables in the text,
+// quoted for the shell: pulumi-command's `environment` would reach a remote command through SSH
+// `Setenv`, which stock sshd refuses (pulumi/pulumi-command v1.2.1
+// provider/pkg/provider/remote/commandOutputs.go). Nothing secret may be a parameter: a failing
 // command prints its text. Secrets go through the command's stdin.
 
 import * as fs from "fs";
 import * as path from "path";
+import { ClusterConfig } from "../config/types";
 
 /** Folder of the shell scripts run on the control plane and the nodes. */
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
 
 /** The scripts this program runs. */
-export type ScriptName = "prepare-node.sh" | "join-node.sh" | "create-join-token.sh" | "label-node.sh" | "remove-node.sh" | "reset-node.sh";
+export type ScriptName =
+    "prepare-node.sh" | "join-node.sh" | "join-cluster.sh" | "create-join-token.sh" | "label-node.sh" | "remove-node.sh" | "reset-node.sh";
 
 /** Quotes a value for a POSIX shell. */
 export function shellQuote(value: string): string {
@@ -23,10 +28,10 @@ export function readScript(name: ScriptName): string {
 }
 
 /**
- * The command that runs `name` as root with `parameters` in its environment. Its stdin is passed
- * through to the script. The first line names the script, so a failure is easy to place.
+ * The command that runs `name` as root (`local`: as whoever runs `pulumi up`) with `parameters` in
+ * its environment. Its stdin is passed through to the script. The first line names the script, so a failure is easy to place.
  */
-export function scriptCommand(name: ScriptName, parameters: Record<string, string> = {}): string {
+export function scriptCommand(name: ScriptName, parameters: Record<string, string> = {}, runAs: "root" | "local" = "root"): string {
     const body = Buffer.from(readScript(name), "utf8").toString("base64");
     for (const key of Object.keys(parameters)) {
         if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) {
@@ -37,6 +42,34 @@ export function scriptCommand(name: ScriptName, parameters: Record<string, strin
     return [
         `# redis-ha: scripts/${name}`,
         `script="$(mktemp)" && trap 'rm -f "$script"' EXIT && echo '${body}' | base64 -d >"$script" &&`,
-        `sudo env ${environment.join(" ")} bash "$script"`,
+        `${runAs === "root" ? "sudo " : ""}env ${environment.join(" ")} bash "$script"`,
     ].join("\n");
+}
+
+/**
+ * The local command text of the join: scripts/join-cluster.sh with the hosts to reach and the
+ * texts it runs there (create-join-token.sh on the control plane, join-node.sh on the node).
+ */
+export function joinClusterCommand(cluster: ClusterConfig, nodeAddress: string, join: Record<string, string>): string {
+    const bastion = cluster.bastion;
+    return scriptCommand(
+        "join-cluster.sh",
+        {
+            CONTROL_PLANE_HOST: cluster.controlPlaneHost,
+            ...(cluster.controlPlaneHostKey ? { CONTROL_PLANE_HOST_KEY: cluster.controlPlaneHostKey } : {}),
+            NODE_HOST: nodeAddress,
+            SSH_USER: cluster.sshUser,
+            ...(bastion
+                ? {
+                      BASTION_HOST: bastion.host,
+                      BASTION_USER: bastion.user,
+                      BASTION_PORT: String(bastion.port),
+                      ...(bastion.hostKey ? { BASTION_HOST_KEY: bastion.hostKey } : {}),
+                  }
+                : {}),
+            MINT_COMMAND: scriptCommand("create-join-token.sh"),
+            JOIN_COMMAND: scriptCommand("join-node.sh", join),
+        },
+        "local",
+    );
 }

@@ -6,16 +6,31 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NodeConfig, Taint } from "../config/types";
 import { PROJECT } from "../facts/project";
-import { scriptCommand } from "./nodeScripts";
+import { joinClusterCommand, scriptCommand } from "./nodeScripts";
 
 /** Canonical's AWS account, owner of the official Ubuntu images. */
 export const CANONICAL_OWNER_ID = "099720109477";
 /** Value of the `managed-by` tag on everything this program creates in EC2. */
 export const MANAGED_BY = PROJECT;
 
-/** Node name and EC2 Name tag of a purpose's node. */
-export function nodeName(prefix: string, purpose: string): string {
+/** EC2 Name tag of a purpose's node, and the start of its node names. */
+export function purposeName(prefix: string, purpose: string): string {
     return `${prefix}-${purpose}`;
+}
+
+/** What a plan shows for the part of a node name that comes from the instance id. */
+export const INSTANCE_SUFFIX_PATTERN = "<last 8 of instance id>";
+
+/**
+ * Kubernetes name of the node an instance becomes: `<prefix>-<purpose>-<last 8 hex digits of the
+ * instance id>`, e.g. `k8s-redis-auth-89abcdef`. Each instance gets its own name, so a replacement
+ * joins beside the node it replaces: kubeadm refuses a join under the name of a Ready node
+ * (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/join/kubelet.go). Where the id is not known
+ * yet (an offline plan), the pattern is shown.
+ */
+export function nodeName(prefix: string, purpose: string, instanceId: string): string {
+    const hex = /^i-([0-9a-f]{8,17})$/.exec(instanceId)?.[1];
+    return `${purposeName(prefix, purpose)}-${hex ? hex.slice(-8) : INSTANCE_SUFFIX_PATTERN}`;
 }
 
 /** Graviton instance types (`t4g`, `m7g`, `c6gn`...) need arm64 images. */
@@ -31,7 +46,7 @@ export function ubuntuImageNameFilter(architecture: "arm64" | "amd64"): string {
 
 /** Tags that let anyone find every node (and any orphan) of a stack. */
 export function nodeTags(prefix: string, purpose: string, stack: string): Record<string, string> {
-    return { Name: nodeName(prefix, purpose), stack, purpose, "managed-by": MANAGED_BY };
+    return { Name: purposeName(prefix, purpose), stack, purpose, "managed-by": MANAGED_BY };
 }
 
 /** One ingress rule of the node security group. */
@@ -110,15 +125,14 @@ export interface RedisNodeArgs {
 export class RedisNode extends pulumi.ComponentResource {
     /** The EC2 instance. */
     readonly instance: aws.ec2.Instance;
-    /** Kubernetes node name. */
-    readonly nodeName: string;
+    /** Kubernetes node name: `<prefix>-<purpose>-<last 8 of the instance id>`, one per instance. */
+    readonly nodeName: pulumi.Output<string>;
     /** The last step: label and taint reconciled and the node Ready. Depend on this. */
     readonly ready: command.remote.Command;
 
     constructor(name: string, args: RedisNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:aws:RedisNode", name, {}, opts);
         const { node, cluster } = args;
-        this.nodeName = nodeName(cluster.nodeNamePrefix, node.purpose);
         const tags = nodeTags(cluster.nodeNamePrefix, node.purpose, args.stack);
         const label = `${args.placementLabel}=${node.purpose}`;
 
@@ -173,6 +187,7 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, ignoreChanges: cluster.amiId ? [] : ["ami"] },
         );
 
+        this.nodeName = this.instance.id.apply((id) => nodeName(cluster.nodeNamePrefix, node.purpose, id));
         const bastion = cluster.bastion;
         const connectionTo = (host: pulumi.Input<string>, hostKey?: string): command.types.input.remote.ConnectionArgs => ({
             host,
@@ -218,15 +233,17 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [prepare] },
         );
 
-        // Created before the join, so a join that fails halfway is still cleaned up on destroy.
+        // Created before the join, so a join that fails halfway is still cleaned up on destroy. On a
+        // replacement the old instance's hook runs last (create-before-delete): the new node has
+        // joined under its own name by then, so the drain moves the Redis pods onto it.
         const removal = new command.remote.Command(
             `${name}-removal`,
             {
                 connection: onControlPlane,
                 create: "true",
-                delete: this.instance.privateIp.apply((address) =>
+                delete: pulumi.all([this.nodeName, this.instance.privateIp]).apply(([nodeName, address]) =>
                     scriptCommand("remove-node.sh", {
-                        NODE_NAME: this.nodeName,
+                        NODE_NAME: nodeName,
                         NODE_IP: address,
                         DRAIN_TIMEOUT_SECONDS: String(cluster.drainTimeoutSeconds),
                     }),
@@ -236,40 +253,41 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [reset] },
         );
 
-        const token = new command.remote.Command(
-            `${name}-join-token`,
-            {
-                connection: onControlPlane,
-                create: scriptCommand("create-join-token.sh"),
-                // The previous stdout (the token) reaches the delete step as an environment variable, not as text.
-                delete: `sudo kubeadm token delete "\${PULUMI_COMMAND_STDOUT%% *}" >/dev/null 2>&1 || true`,
-                logging: "none",
-                triggers,
-            },
-            { parent: this, dependsOn: [removal], additionalSecretOutputs: ["stdout", "stderr"] },
-        );
-
-        const join = new command.remote.Command(
+        // One step, run where `pulumi up` runs, reaching both hosts over SSH: a bootstrap token is
+        // created on the control plane, handed to the node on stdin and deleted by its id. Nothing of
+        // it is kept in state, so a retry of a failed or interrupted join, however much later, gets
+        // a fresh token, and a no-op `up` changes nothing. (A separate token command would keep an
+        // expired token in state; its delete could only read it from PULUMI_COMMAND_STDOUT, which
+        // pulumi-command v1.2.1 sends by SSH Setenv: provider/pkg/provider/remote/commandOutputs.go.)
+        const join = new command.local.Command(
             `${name}-join`,
             {
-                connection: onNode,
-                create: scriptCommand("join-node.sh", joinParameters(cluster, this.nodeName, label, args.taint)),
-                stdin: pulumi.secret(token.stdout),
+                create: pulumi
+                    .all([this.nodeName, this.instance.privateIp])
+                    .apply(([nodeName, address]) =>
+                        joinClusterCommand(cluster, address, joinParameters(cluster, nodeName, label, args.taint)),
+                    ),
+                // The SSH key (already secret in every connection), or nothing: the SSH agent.
+                ...(args.sshPrivateKey ? { stdin: args.sshPrivateKey } : {}),
+                interpreter: ["/bin/sh", "-c"],
                 triggers,
             },
-            { parent: this, dependsOn: [token, prepare] },
+            { parent: this, dependsOn: [removal, prepare] },
         );
 
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
                 connection: onControlPlane,
-                create: scriptCommand("label-node.sh", {
-                    NODE_NAME: this.nodeName,
-                    NODE_LABEL: label,
-                    NODE_TAINT: args.taint ? taintArgument(args.taint) : "",
-                    READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
-                }),
+                create: pulumi.all([this.nodeName, this.instance.privateIp]).apply(([nodeName, address]) =>
+                    scriptCommand("label-node.sh", {
+                        NODE_NAME: nodeName,
+                        NODE_IP: address,
+                        NODE_LABEL: label,
+                        NODE_TAINT: args.taint ? taintArgument(args.taint) : "",
+                        READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
+                    }),
+                ),
                 triggers,
             },
             { parent: this, dependsOn: [join] },

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs on the control plane: reconciles a joined node's purpose label and taint, then waits until
-# the node is Ready, failing with the node's name and the last condition seen.
+# the node is Ready, failing with the node's name and the last condition seen. A node that joined
+# under another name (an adopted one) is found by its address.
 set -euo pipefail
 
 : "${NODE_NAME:?NODE_NAME is required}"
 : "${NODE_LABEL:?NODE_LABEL is required (key=value)}"
+NODE_IP="${NODE_IP:-}"
 NODE_TAINT="${NODE_TAINT:-}"
 READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-300}"
 POLL_SECONDS="${POLL_SECONDS:-5}"
@@ -12,25 +14,35 @@ export KUBECONFIG="${KUBECONFIG:-/etc/kubernetes/admin.conf}"
 
 log() { printf '[label-node] %s\n' "$*"; }
 
-kubectl label node "$NODE_NAME" "$NODE_LABEL" --overwrite
+name="$NODE_NAME"
+if [ -n "$NODE_IP" ] && ! kubectl get node "$name" >/dev/null 2>&1; then
+    addresses='{range .items[*]}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}'
+    found="$(kubectl get nodes -o jsonpath="$addresses" | awk -v ip="$NODE_IP" '$2 == ip { print $1; exit }')"
+    if [ -n "$found" ]; then
+        log "$NODE_NAME is registered as $found (address $NODE_IP)"
+        name="$found"
+    fi
+fi
+
+kubectl label node "$name" "$NODE_LABEL" --overwrite
 if [ -n "$NODE_TAINT" ]; then
-    kubectl taint node "$NODE_NAME" "$NODE_TAINT" --overwrite
+    kubectl taint node "$name" "$NODE_TAINT" --overwrite
 fi
 
 ready='{.status.conditions[?(@.type=="Ready")]'
 deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
 while :; do
-    if status="$(kubectl get node "$NODE_NAME" -o jsonpath="${ready}.status}" 2>&1)"; then
-        [ "$status" = "True" ] && { log "$NODE_NAME is Ready"; exit 0; }
-        detail="$(kubectl get node "$NODE_NAME" -o jsonpath="${ready}.reason}: ${ready}.message}" 2>/dev/null || true)"
+    if status="$(kubectl get node "$name" -o jsonpath="${ready}.status}" 2>&1)"; then
+        [ "$status" = "True" ] && { log "$name is Ready"; exit 0; }
+        detail="$(kubectl get node "$name" -o jsonpath="${ready}.reason}: ${ready}.message}" 2>/dev/null || true)"
         seen="Ready=${status:-unknown} ${detail}"
     else
         seen="node not readable: $status"
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "[label-node] error: node $NODE_NAME is not Ready after ${READY_TIMEOUT_SECONDS}s; last seen: $seen" >&2
+        echo "[label-node] error: node $name is not Ready after ${READY_TIMEOUT_SECONDS}s; last seen: $seen" >&2
         exit 1
     fi
-    log "waiting for $NODE_NAME to be Ready ($((deadline - SECONDS))s left; $seen)"
+    log "waiting for $name to be Ready ($((deadline - SECONDS))s left; $seen)"
     sleep "$POLL_SECONDS"
 done

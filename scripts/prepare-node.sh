@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares an Ubuntu 22.04 EC2 instance to join the kubeadm cluster: kernel modules and sysctls,
-# swap off, containerd 1.7 with the systemd cgroup driver and kubeadm's pause image, and kubelet,
+# swap off, containerd with the systemd cgroup driver and kubeadm's pause image, and kubelet,
 # kubeadm and kubectl pinned to the cluster's version from pkgs.k8s.io and held.
 # Every step looks before it changes anything, so running it again changes nothing.
 set -euo pipefail
@@ -8,8 +8,14 @@ set -euo pipefail
 : "${KUBERNETES_VERSION:?KUBERNETES_VERSION is required, e.g. 1.28.4}"
 : "${PAUSE_IMAGE:?PAUSE_IMAGE is required, e.g. registry.k8s.io/pause:3.9}"
 PACKAGE_REVISION="${PACKAGE_REVISION:-1.1}"
+# The repository is <base>/v<major.minor>/deb/ with its key at Release.key, as on pkgs.k8s.io;
+# tests point the base at a local repository of the same layout.
+KUBERNETES_APT_BASE="${KUBERNETES_APT_BASE:-https://pkgs.k8s.io/core:/stable:}"
+# Ubuntu 22.04 ships containerd 1.7; the Debian 12 root of the tests ships 1.6.
+CONTAINERD_SERIES="${CONTAINERD_SERIES:-1.7}"
 ETC_DIR="${ETC_DIR:-/etc}"
 SYS_DIR="${SYS_DIR:-/sys}"
+export DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[prepare-node] %s\n' "$*"; }
 fail() { printf '[prepare-node] error: %s\n' "$*" >&2; exit 1; }
@@ -25,9 +31,12 @@ write_if_changed() {
     printf '%s\n' "$content" >"$target"
     log "wrote $target"
 }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 minor="v${KUBERNETES_VERSION%.*}"
 package_version="${KUBERNETES_VERSION}-${PACKAGE_REVISION}"
+# apt only knows a package after an `apt-get update` that saw its repository: every apt step that
+# names kubelet, kubeadm or kubectl runs after the update that follows a change of sources.
 apt_updated=""
 apt_update_once() {
     if [ -z "$apt_updated" ]; then
@@ -61,15 +70,20 @@ if grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' "$ETC_DIR/fstab" 2>/dev/null; th
     log "commented out swap in $ETC_DIR/fstab"
 fi
 
-if ! dpkg-query -W -f='${Status}' containerd 2>/dev/null | grep -q 'install ok installed'; then
-    log "installing containerd"
+# containerd, and what fetching the repository key needs (a minimal image may lack them).
+wanted=()
+for package in containerd ca-certificates curl gpg; do
+    installed "$package" || wanted+=("$package")
+done
+if [ "${#wanted[@]}" -gt 0 ]; then
+    log "installing ${wanted[*]}"
     apt_update_once
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd
+    apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
 fi
 containerd_version="$(containerd --version)"
 case "$containerd_version" in
-    *" 1.7."* | *" v1.7."*) ;;
-    *) fail "containerd 1.7 is required, found: $containerd_version" ;;
+    *" $CONTAINERD_SERIES."* | *" v$CONTAINERD_SERIES."*) ;;
+    *) fail "containerd $CONTAINERD_SERIES is required, found: $containerd_version" ;;
 esac
 if containerd config default |
     sed -E -e 's/SystemdCgroup = false/SystemdCgroup = true/' -e "s#sandbox_image = \".*\"#sandbox_image = \"${PAUSE_IMAGE}\"#" |
@@ -79,11 +93,15 @@ fi
 systemctl is-enabled --quiet containerd || systemctl enable --now containerd
 
 keyring="$ETC_DIR/apt/keyrings/kubernetes-apt-keyring.gpg"
-repository="https://pkgs.k8s.io/core:/stable:/${minor}/deb/"
-if [ ! -s "$keyring" ]; then
+repository="${KUBERNETES_APT_BASE}/${minor}/deb/"
+key_marker="$ETC_DIR/apt/keyrings/kubernetes-apt-keyring.source"
+# The key is fetched again only when the repository changes (a new minor version).
+if [ ! -s "$keyring" ] || [ "$(cat "$key_marker" 2>/dev/null)" != "$repository" ]; then
     mkdir -p "$(dirname "$keyring")"
     curl -fsSL "${repository}Release.key" | gpg --dearmor --yes -o "$keyring"
-    log "installed the pkgs.k8s.io key for $minor"
+    chmod 644 "$keyring"
+    printf '%s\n' "$repository" >"$key_marker"
+    log "installed the key of $repository"
 fi
 if printf 'deb [signed-by=%s] %s /' "$keyring" "$repository" | write_if_changed "$ETC_DIR/apt/sources.list.d/kubernetes.list"; then
     apt_updated=""
@@ -91,14 +109,18 @@ fi
 
 missing=()
 for package in kubelet kubeadm kubectl; do
-    installed="$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)"
-    [ "$installed" = "$package_version" ] || missing+=("$package=$package_version")
+    current="$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)"
+    [ "$current" = "$package_version" ] || missing+=("$package=$package_version")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
-    apt-mark unhold kubelet kubeadm kubectl >/dev/null
     apt_update_once
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades --allow-change-held-packages "${missing[@]}"
+    # Only packages that are held can be unheld: apt-mark refuses names it does not know.
+    mapfile -t to_unhold < <(apt-mark showhold kubelet kubeadm kubectl)
+    if [ "${#to_unhold[@]}" -gt 0 ]; then
+        apt-mark unhold "${to_unhold[@]}" >/dev/null
+    fi
+    apt-get install -y -qq --no-install-recommends --allow-downgrades --allow-change-held-packages "${missing[@]}" >/dev/null
 fi
 held="$(apt-mark showhold)"
 for package in kubelet kubeadm kubectl; do
@@ -106,4 +128,4 @@ for package in kubelet kubeadm kubectl; do
 done
 systemctl is-enabled --quiet kubelet || systemctl enable kubelet
 
-log "node prepared: containerd ${containerd_version##* }, kubernetes $package_version"
+log "node prepared: $containerd_version; kubernetes $package_version"

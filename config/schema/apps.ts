@@ -31,6 +31,8 @@ export const verifySchema = strict({
     // `kubernetes`: through the API server; `direct`: service and pod addresses, for runners inside the cluster network.
     transport: z.enum(["kubernetes", "direct"]).default("kubernetes"),
     timeoutSeconds: int(5, 3600).default(300),
+    // The operator's Services must stay inside the cluster unless a stack exposes them on purpose.
+    allowExternalServices: z.boolean().default(false),
 }).prefault({});
 
 const externalSecretSchema = strict({

@@ -91,8 +91,10 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
     const prefix = field(value, "cluster", "nodeNamePrefix");
     for (const purpose of nodePurposes) {
         if (!purposes.includes(purpose)) problem(["nodes", purpose], `names no instance; ${defined}`);
-        const nodeName = `${typeof prefix === "string" ? prefix : "k8s-redis"}-${purpose}`;
-        if (nodeName.length > 63) problem(["nodes", purpose], `node name ${nodeName} is longer than 63 characters`);
+        // Node names are `<prefix>-<purpose>-<8 hex of the instance id>` (components/redisNode.ts): a DNS label.
+        const nodeName = `${typeof prefix === "string" ? prefix : "k8s-redis"}-${purpose}-01234567`;
+        if (nodeName.length > 63)
+            problem(["nodes", purpose], `node names like ${nodeName} are longer than 63 characters; shorten cluster.nodeNamePrefix`);
     }
     if (nodePurposes.length > 0 && field(value, "cluster") === undefined)
         problem(["cluster"], "is required when nodes are declared: the cluster they join");

@@ -5,20 +5,17 @@ import {
     amiArchitecture,
     joinParameters,
     nodeIngressRules,
+    nodeName,
     RedisNode,
     taintArgument,
     ubuntuImageNameFilter,
 } from "../../components/redisNode";
 import { parseStackConfigOrThrow, StackConfig } from "../../config";
-import { commandOutputPlaceholder, RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";
+import { RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
 import { stackConfig, withSetting } from "../support/stacks";
 
 const TAINT = { key: "dedicated", value: "redis-auth", effect: "NoSchedule" };
-
-function commandTexts(resource: RecordedResource): string {
-    return ["create", "update", "delete"].map((field) => String(resource.inputs[field] ?? "")).join("\n");
-}
 
 /** Every resource `urn` waits for, directly or through others. */
 function waitsFor(resources: RecordedResource[], urn: string): Set<string> {
@@ -76,6 +73,16 @@ describe("components: RedisNode", () => {
                 NODE_TAINT_VALUE: "redis-auth",
                 NODE_TAINT_EFFECT: "NoSchedule",
             });
+        });
+
+        it("names each instance's node apart: purpose plus the last 8 hex digits of the instance id", () => {
+            assert.strictEqual(nodeName("k8s-redis", "auth", "i-0123456789abcdef0"), "k8s-redis-auth-9abcdef0");
+            assert.strictEqual(nodeName("k8s-redis", "auth", "i-0a1b2c3d"), "k8s-redis-auth-0a1b2c3d");
+            assert.notStrictEqual(
+                nodeName("k8s-redis", "auth", "i-0123456789abcdef0"),
+                nodeName("k8s-redis", "auth", "i-0fedcba9876543210"),
+            );
+            assert.strictEqual(nodeName("k8s-redis", "auth", "<id of auth-node-instance>"), "k8s-redis-auth-<last 8 of instance id>");
         });
 
         it("quotes parameters for the shell and refuses names that are not variables", () => {
@@ -159,49 +166,71 @@ describe("components: RedisNode", () => {
             assert.deepStrictEqual(instance.ignoreChanges, []);
         });
 
-        it("orders the commands: prepare, reset hook, removal hook, token, join, ready", () => {
-            const order = ["prepare", "reset", "removal", "join-token", "join", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
+        it("orders the commands: prepare, reset hook, removal hook, join, ready; destroy runs them backwards", () => {
+            const order = ["prepare", "reset", "removal", "join", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
             for (let later = 1; later < order.length; later++) {
                 const before = order[later - 1];
                 assert.ok(waitsFor(resources, order[later].urn).has(before.urn), `${order[later].name} waits for ${before.name}`);
             }
-            assert.ok(
-                byName.get("auth-node-join")!.dependencies.includes(byName.get("auth-node-prepare")!.urn),
-                "join directly after prepare",
-            );
+            const instance = byName.get("auth-node-instance")!;
+            assert.ok(waitsFor(resources, order[0].urn).has(instance.urn), "the commands wait for the instance");
+            // Pulumi deletes dependents first: ready, join, then removal (drain and delete the node),
+            // then reset (kubeadm reset on the node), then prepare, then the instance is terminated.
+            assert.ok(!resources.some((r) => r.name.endsWith("-join-token")), "no token command: no token in state");
+            for (const step of order) {
+                assert.deepStrictEqual(
+                    step.inputs.triggers,
+                    ["<id of auth-node-instance, known after deploy>"],
+                    `${step.name} is redone for a new instance`,
+                );
+            }
         });
 
         it("removes the node from the control plane on delete, then resets it", () => {
             const removal = byName.get("auth-node-removal")!;
             assert.match(String(removal.inputs.delete), /^# redis-ha: scripts\/remove-node.sh/);
-            assert.match(String(removal.inputs.delete), /NODE_NAME='k8s-redis-auth'/);
+            assert.match(String(removal.inputs.delete), /NODE_NAME='k8s-redis-auth-<last 8 of instance id>'/);
             assert.match(String(removal.inputs.delete), /DRAIN_TIMEOUT_SECONDS='120'/);
             const reset = byName.get("auth-node-reset")!;
             assert.match(String(reset.inputs.delete), /^# redis-ha: scripts\/reset-node.sh/);
             assert.ok(removal.dependencies.includes(reset.urn), "removal is deleted before the reset");
         });
 
-        it("keeps the join token out of every command text and log", () => {
-            const token = byName.get("auth-node-join-token")!;
-            assert.strictEqual(token.inputs.logging, "none");
-            assert.ok(
-                ["stdout", "stderr"].every((output) => token.additionalSecretOutputs.includes(output)),
-                String(token.additionalSecretOutputs),
+        it("joins in one local step that creates, uses and deletes the token: nothing of it in any input", () => {
+            const join = byName.get("auth-node-join")!;
+            assert.strictEqual(join.type, "command:local:Command");
+            const text = String(join.inputs.create);
+            assert.match(text, /^# redis-ha: scripts\/join-cluster.sh\n/);
+            assert.match(
+                text,
+                /\nenv CONTROL_PLANE_HOST='10.0.1.10' NODE_HOST='<known after deploy>' SSH_USER='ubuntu' MINT_COMMAND='# redis-ha: scripts\/create-join-token.sh/,
             );
-            const placeholder = commandOutputPlaceholder("auth-node-join-token");
-            for (const resource of resources.filter((r) => r.type === "command:remote:Command")) {
-                assert.ok(!commandTexts(resource).includes(placeholder), `${resource.name} command text holds the token`);
-                assert.ok(!JSON.stringify(resource.inputs).includes(placeholder), `${resource.name} inputs hold the token`);
+            assert.match(text, /JOIN_COMMAND='# redis-ha: scripts\/join-node.sh/);
+            assert.strictEqual(join.inputs.stdin, SECRET_MASK, "the SSH key, secret as in the connections");
+            assert.strictEqual(join.inputs.environment, undefined, "nothing through the environment");
+            for (const resource of resources.filter((r) => r.type.startsWith("command:"))) {
+                assert.doesNotMatch(JSON.stringify(resource.inputs), /PULUMI_COMMAND_STDOUT|[a-z0-9]{6}\.[a-z0-9]{16}/, resource.name);
+                assert.ok(!resource.additionalSecretOutputs.includes("stdout"), `${resource.name}: no output to hide`);
             }
-            assert.strictEqual(byName.get("auth-node-join")!.inputs.stdin, SECRET_MASK);
+        });
+
+        it("without a configured key, the join uses the SSH agent: no stdin", async () => {
+            const join = (await build(dev)).find((r) => r.name === "auth-node-join")!;
+            assert.strictEqual(join.inputs.stdin, undefined);
         });
 
         it("joins with label redis-cluster=auth and the instance's taint, then reconciles both", () => {
             const join = String(byName.get("auth-node-join")!.inputs.create);
-            assert.match(join, /NODE_LABELS='redis-cluster=auth'/);
-            assert.match(join, /NODE_TAINT_KEY='dedicated' NODE_TAINT_VALUE='redis-auth' NODE_TAINT_EFFECT='NoSchedule'/);
+            assert.match(join, /NODE_NAME='\\''k8s-redis-auth-<last 8 of instance id>'\\'' NODE_LABELS='\\''redis-cluster=auth'\\''/);
+            assert.match(
+                join,
+                /NODE_TAINT_KEY='\\''dedicated'\\'' NODE_TAINT_VALUE='\\''redis-auth'\\'' NODE_TAINT_EFFECT='\\''NoSchedule'\\''/,
+            );
             const ready = String(byName.get("auth-node-ready")!.inputs.create);
-            assert.match(ready, /NODE_LABEL='redis-cluster=auth' NODE_TAINT='dedicated=redis-auth:NoSchedule' READY_TIMEOUT_SECONDS='300'/);
+            assert.match(
+                ready,
+                /NODE_NAME='k8s-redis-auth-<last 8 of instance id>' NODE_IP='<known after deploy>' NODE_LABEL='redis-cluster=auth' NODE_TAINT='dedicated=redis-auth:NoSchedule' READY_TIMEOUT_SECONDS='300'/,
+            );
         });
 
         it("pins the cluster's Kubernetes version and pause image in the prepare step", () => {

@@ -33,6 +33,13 @@ describe("config: cluster and nodes", () => {
         );
     });
 
+    it("refuses a prefix that makes node names (with the instance-id suffix) longer than a DNS label", () => {
+        const fits = "p".repeat(63 - "-streams-01234567".length);
+        assert.deepStrictEqual(parseStackConfig(withSetting(dev, CLUSTER, ["nodeNamePrefix"], fits)).issues, []);
+        const tooLong = withSetting(dev, CLUSTER, ["nodeNamePrefix"], `${fits}p`);
+        assert.match(issueAt(tooLong, "redis-ha:nodes.streams"), /longer than 63 characters; shorten cluster.nodeNamePrefix/);
+    });
+
     it("bring your own nodes: no nodes, no cluster needed", () => {
         const config = parseStackConfigOrThrow(withSetting(withSetting(dev, NODES, [], undefined), CLUSTER, [], undefined));
         assert.deepStrictEqual(config.nodes, []);

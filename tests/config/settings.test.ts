@@ -158,7 +158,7 @@ describe("config: parseStackConfig, continued", () => {
         });
         it("accepts the health check settings and rejects an unknown transport", () => {
             const config = parseStackConfigOrThrow(withSetting(dev, "redis-ha:verify", [], { transport: "direct", timeoutSeconds: 60 }));
-            assert.deepStrictEqual(config.verify, { enabled: true, transport: "direct", timeoutSeconds: 60 });
+            assert.deepStrictEqual(config.verify, { enabled: true, transport: "direct", timeoutSeconds: 60, allowExternalServices: false });
             assertRejected(
                 withSetting(dev, "redis-ha:verify", ["transport"], "ssh"),
                 "redis-ha:verify.transport",

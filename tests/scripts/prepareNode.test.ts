@@ -4,58 +4,64 @@ import { ScriptSandbox } from "../support/scriptSandbox";
 
 /** A fake Ubuntu host: packages, holds, services and swap kept as files under $STATE. */
 function ubuntuHost(containerdVersion = "1.7.12"): ScriptSandbox {
-    return new ScriptSandbox()
-        .stub("cloud-init")
-        .stub("modprobe", 'mkdir -p "$SYS_DIR/module/$1"')
-        .stub("sysctl")
-        .stub("swapon", '[ -f "$STATE/swap" ] && cat "$STATE/swap"; exit 0')
-        .stub("swapoff", 'rm -f "$STATE/swap"')
-        .stub(
-            "dpkg-query",
-            `package="\${*: -1}"; [ -f "$STATE/pkg/$package" ] || exit 1
+    return (
+        new ScriptSandbox()
+            .stub("cloud-init")
+            .stub("modprobe", 'mkdir -p "$SYS_DIR/module/$1"')
+            .stub("sysctl")
+            .stub("swapon", '[ -f "$STATE/swap" ] && cat "$STATE/swap"; exit 0')
+            .stub("swapoff", 'rm -f "$STATE/swap"')
+            .stub(
+                "dpkg-query",
+                `package="\${*: -1}"; [ -f "$STATE/pkg/$package" ] || exit 1
              case "$*" in *Status*) printf 'install ok installed' ;; *) cat "$STATE/pkg/$package" ;; esac`,
-        )
-        .stub(
-            "apt-get",
-            `[ "$1" = install ] || exit 0
+            )
+            // apt knows kubelet, kubeadm and kubectl only after an update that followed adding their source.
+            .stub(
+                "apt-get",
+                `[ "$1" = update ] && { cp "$ETC_DIR/apt/sources.list.d/kubernetes.list" "$STATE/apt-lists" 2>/dev/null || touch "$STATE/apt-lists"; exit 0; }
+             [ "$1" = install ] || exit 0
+             case "$*" in *kube*) grep -q deb "$STATE/apt-lists" 2>/dev/null || { echo "E: Unable to locate package kubelet" >&2; exit 100; } ;; esac
              mkdir -p "$STATE/pkg"
              for arg in "$@"; do
                case "$arg" in -*|install) ;; *=*) printf '%s' "\${arg#*=}" >"$STATE/pkg/\${arg%%=*}" ;; *) printf '1.0' >"$STATE/pkg/$arg" ;; esac
              done
              [ -f "$STATE/apt-fails" ] && exit 100; exit 0`,
-        )
-        .stub(
-            "apt-mark",
-            `touch "$STATE/held"
+            )
+            .stub(
+                "apt-mark",
+                `touch "$STATE/held"
+             case "$1 $2" in "unhold kube"*|"hold kube"*) grep -q deb "$STATE/apt-lists" 2>/dev/null || { echo "E: Unable to locate package $2" >&2; exit 100; } ;; esac
              case "$1" in
                showhold) cat "$STATE/held" ;;
                hold) shift; for p in "$@"; do grep -qx "$p" "$STATE/held" || echo "$p" >>"$STATE/held"; done ;;
                unhold) shift; for p in "$@"; do grep -vx "$p" "$STATE/held" >"$STATE/held.new" || true; mv "$STATE/held.new" "$STATE/held"; done ;;
              esac`,
-        )
-        .stub(
-            "containerd",
-            `case "$1" in
+            )
+            .stub(
+                "containerd",
+                `case "$1" in
                --version) echo "containerd github.com/containerd/containerd ${containerdVersion} 7c3aca7" ;;
                config) printf '[plugins]\\n  sandbox_image = "registry.k8s.io/pause:3.8"\\n  SystemdCgroup = false\\n' ;;
              esac`,
-        )
-        .stub(
-            "systemctl",
-            `mkdir -p "$STATE/enabled"
+            )
+            .stub(
+                "systemctl",
+                `mkdir -p "$STATE/enabled"
              case "$1" in
                is-enabled) [ -f "$STATE/enabled/\${*: -1}" ] ;;
                enable) touch "$STATE/enabled/\${*: -1}" ;;
              esac`,
-        )
-        .stub("curl", "echo PUBLIC-KEY")
-        .stub("gpg", 'out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done; cat >"$out"');
+            )
+            .stub("curl", "echo PUBLIC-KEY")
+            .stub("gpg", 'out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done; cat >"$out"')
+    );
 }
 
 const READ_ONLY =
     /^(cloud-init status|swapon --show|dpkg-query |containerd --version|containerd config default|systemctl is-enabled|apt-mark showhold)/;
 
-describe("scripts: prepare-node.sh", () => {
+describe("scripts: prepare-node.sh (stand-ins; tests/full/debianRoot.test.ts runs it on real apt)", () => {
     let host: ScriptSandbox;
     let env: Record<string, string>;
 
@@ -79,7 +85,7 @@ describe("scripts: prepare-node.sh", () => {
         assert.ok(run.calls.includes("sysctl --system"));
         assert.ok(run.calls.includes("swapoff -a"));
         assert.match(fs.readFileSync(`${env.ETC_DIR}/fstab`, "utf8"), /^# \/swap.img none swap sw 0 0$/m);
-        assert.ok(run.calls.some((call) => /^apt-get install .* containerd$/.test(call)));
+        assert.ok(run.calls.some((call) => /^apt-get install .* containerd ca-certificates curl gpg$/.test(call)));
         const containerdConfig = fs.readFileSync(`${env.ETC_DIR}/containerd/config.toml`, "utf8");
         assert.match(containerdConfig, /SystemdCgroup = true/);
         assert.match(containerdConfig, /sandbox_image = "registry.k8s.io\/pause:3.9"/);
@@ -115,9 +121,9 @@ describe("scripts: prepare-node.sh", () => {
         const upgrade = host.run("prepare-node.sh", { ...env, KUBERNETES_VERSION: "1.28.5" });
         assert.strictEqual(upgrade.code, 0, upgrade.stderr);
         assert.ok(upgrade.calls.some((call) => /kubelet=1.28.5-1.1 kubeadm=1.28.5-1.1 kubectl=1.28.5-1.1$/.test(call)));
-        assert.ok(
-            upgrade.calls.indexOf("apt-mark unhold kubelet kubeadm kubectl") < upgrade.calls.findIndex((c) => c.includes("kubelet=1.28.5")),
-        );
+        const unhold = upgrade.calls.indexOf("apt-mark unhold kubelet kubeadm kubectl");
+        assert.ok(upgrade.calls.indexOf("apt-get update -qq") < unhold, "apt-mark names packages only after the update");
+        assert.ok(unhold < upgrade.calls.findIndex((c) => c.includes("kubelet=1.28.5")));
     });
 
     it("stops at the first failing step", () => {

@@ -51,9 +51,9 @@ export class ScriptSandbox {
     }
 
     /** Runs a script (or any bash text with `text`) with `env`, feeding `stdin`. */
-    run(script: ScriptName | { text: string }, env: Record<string, string> = {}, stdin = ""): ScriptRun {
+    run(script: ScriptName | { text: string }, env: Record<string, string> = {}, stdin = "", extraArgs: string[] = []): ScriptRun {
         const before = fs.existsSync(this.callLog) ? fs.readFileSync(this.callLog, "utf8").split("\n").filter(Boolean).length : 0;
-        const args = typeof script === "string" ? [path.join(SCRIPTS_DIR, script)] : ["-c", script.text];
+        const args = typeof script === "string" ? [path.join(SCRIPTS_DIR, script)] : ["-c", script.text, "bash", ...extraArgs];
         const result = spawnSync("bash", args, {
             input: stdin,
             encoding: "utf8",

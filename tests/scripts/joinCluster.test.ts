@@ -1,0 +1,144 @@
+import * as assert from "assert";
+import { nodeName } from "../../components/redisNode";
+import { parseStackConfigOrThrow } from "../../config";
+import { FakeCluster } from "../support/fakeCluster";
+import { stackConfig } from "../support/stacks";
+
+const cluster = parseStackConfigOrThrow(stackConfig("dev")).cluster!;
+const OLD = nodeName("k8s-redis", "auth", "i-0123456789aaaaaaa");
+const NEW = nodeName("k8s-redis", "auth", "i-0fedcba98bbbbbbbb");
+const TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
+
+describe("scripts: join-cluster.sh (the join step, with a fake cluster that enforces kubeadm's rules)", () => {
+    let fake: FakeCluster;
+    beforeEach(() => {
+        fake = new FakeCluster(cluster);
+    });
+    afterEach(() => fake.dispose());
+
+    it("creates a token on the control plane, joins the node with it on stdin, then deletes it by id", () => {
+        const node = fake.addNode("10.0.2.15");
+        try {
+            const run = fake.join("10.0.2.15", NEW, "auth");
+            assert.strictEqual(run.code, 0, run.stderr);
+            assert.deepStrictEqual(fake.nodes(), { [NEW]: "True" });
+            const [created, joined, deleted] = fake.events();
+            const id = /^token create (\w{6})$/.exec(created)?.[1];
+            assert.ok(id, created);
+            assert.deepStrictEqual([joined, deleted], [`join ${NEW}`, `token delete ${id}`]);
+            assert.deepStrictEqual(fake.tokens(), [], "no token is left");
+            assert.match(run.stdout, new RegExp(`deleted bootstrap token ${id}`));
+            const everywhere = `${run.stdout}${run.stderr}${fake.sshLog()}${run.calls.join("\n")}`;
+            assert.doesNotMatch(everywhere, TOKEN, "the token is in no output, log or argument");
+            assert.match(fake.sshLog(), new RegExp(`kubeadm token delete ${id}$`, "m"), "deleted by its id, in the command text");
+        } finally {
+            node.dispose();
+        }
+    });
+
+    it("a join retried long after a failed one gets a fresh token and succeeds", () => {
+        // The first attempt cannot reach the node: nothing is joined, the token is deleted anyway.
+        const failed = fake.join("10.0.2.15", NEW, "auth");
+        assert.notStrictEqual(failed.code, 0);
+        assert.deepStrictEqual(fake.tokens(), []);
+        fake.advance(3 * 3600);
+        const node = fake.addNode("10.0.2.15");
+        try {
+            const retried = fake.join("10.0.2.15", NEW, "auth");
+            assert.strictEqual(retried.code, 0, retried.stderr);
+            assert.deepStrictEqual(fake.nodes(), { [NEW]: "True" });
+            assert.strictEqual(fake.events().filter((e) => e.startsWith("token create")).length, 2);
+        } finally {
+            node.dispose();
+        }
+    });
+
+    it("(the old way) a token kept from an earlier run has expired: kubeadm's discovery refuses it", () => {
+        const node = fake.addNode("10.0.2.15");
+        try {
+            const minted = fake.controlPlane.run("create-join-token.sh", {
+                FAKE_CLUSTER: fake.state,
+                KUBERNETES_DIR: fake.controlPlane.file("kubernetes"),
+            });
+            assert.strictEqual(minted.code, 0, minted.stderr);
+            fake.advance(16 * 60);
+            const env = { API_SERVER_ENDPOINT: "10.0.1.10:6443", NODE_NAME: NEW, NODE_LABELS: "redis-cluster=auth" };
+            const run = node.run(
+                "join-node.sh",
+                { ...env, FAKE_CLUSTER: fake.state, KUBERNETES_DIR: node.file("kubernetes") },
+                minted.stdout,
+            );
+            assert.strictEqual(run.code, 1);
+            assert.match(
+                run.stderr,
+                /couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "\w{6}"/,
+            );
+        } finally {
+            node.dispose();
+        }
+    });
+
+    it("a replacement joins beside the old node, whose drain then moves the Redis pods, and is removed last", () => {
+        const old = fake.addNode("10.0.2.15");
+        const replacement = fake.addNode("10.0.3.20");
+        try {
+            assert.strictEqual(fake.join("10.0.2.15", OLD, "auth").code, 0);
+            fake.pod("rfr-auth-redis-0", OLD, "redis-cluster=auth");
+            // Under the old naming both instances were one name: kubeadm refuses the second join.
+            const sameName = fake.join("10.0.3.20", OLD, "auth");
+            assert.strictEqual(sameName.code, 1);
+            assert.match(
+                sameName.stderr,
+                new RegExp(
+                    `a Node with name "${OLD}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
+                ),
+            );
+            // In Pulumi's order: the new instance's join and ready step, then the old one's removal hook and reset.
+            assert.strictEqual(fake.join("10.0.3.20", NEW, "auth").code, 0);
+            const ready = fake.onControlPlane("label-node.sh", { NODE_NAME: NEW, NODE_IP: "10.0.3.20", NODE_LABEL: "redis-cluster=auth" });
+            assert.strictEqual(ready.code, 0, ready.stderr);
+            const removal = fake.onControlPlane("remove-node.sh", { NODE_NAME: OLD, NODE_IP: "10.0.2.15" });
+            assert.strictEqual(removal.code, 0, removal.stderr);
+            assert.strictEqual(
+                old.run("reset-node.sh", {
+                    FAKE_CLUSTER: fake.state,
+                    FAKE_NODE_IP: "10.0.2.15",
+                    KUBERNETES_DIR: old.file("kubernetes"),
+                    ETC_DIR: old.file("etc"),
+                }).code,
+                0,
+            );
+            assert.deepStrictEqual(fake.nodes(), { [NEW]: "True" });
+            assert.strictEqual(fake.podNode("rfr-auth-redis-0"), NEW, "the Redis pod moved to the replacement");
+            const events = fake.events().filter((e) => !e.startsWith("token"));
+            assert.deepStrictEqual(events, [
+                `join ${OLD}`,
+                `join refused ${OLD}: name taken`,
+                `join ${NEW}`,
+                `label ${NEW} redis-cluster=auth`,
+                `drain ${OLD}`,
+                `evict rfr-auth-redis-0 from ${OLD} to ${NEW}`,
+                `delete node ${OLD}`,
+                "reset 10.0.2.15",
+            ]);
+        } finally {
+            old.dispose();
+            replacement.dispose();
+        }
+    });
+
+    it("an adopted node that joined under its old name is labelled and removed by its address", () => {
+        const node = fake.addNode("10.0.2.15");
+        try {
+            assert.strictEqual(fake.join("10.0.2.15", "k8s-redis-auth", "auth").code, 0);
+            const ready = fake.onControlPlane("label-node.sh", { NODE_NAME: NEW, NODE_IP: "10.0.2.15", NODE_LABEL: "redis-cluster=auth" });
+            assert.strictEqual(ready.code, 0, ready.stderr);
+            assert.match(ready.stdout, new RegExp(`${NEW} is registered as k8s-redis-auth \\(address 10.0.2.15\\)`));
+            const removal = fake.onControlPlane("remove-node.sh", { NODE_NAME: NEW, NODE_IP: "10.0.2.15" });
+            assert.strictEqual(removal.code, 0, removal.stderr);
+            assert.deepStrictEqual(fake.nodes(), {});
+        } finally {
+            node.dispose();
+        }
+    });
+});
