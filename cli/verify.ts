@@ -21,7 +21,7 @@ import { parseFlags, runCommand, UsageError, wholeNumber } from "./command";
 /** Pause between the rounds of `--wait`. */
 const WAIT_INTERVAL_MS = 1000;
 
-const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,HOST:PORT...] | [--kubeconfig FILE] --namespace NS --name NAME)
+const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,...] [--members HOST:PORT[,...]] | [--kubeconfig FILE] --namespace NS --name NAME)
          --master-name NAME --expect-policy POLICY --expect-redis N --expect-sentinels N
          [--expect-maxmemory SIZE] [--password-env VAR] [--wait] [--timeout SECONDS]
          [--allow-external-services] [--json]
@@ -29,6 +29,10 @@ const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,HOST:PORT...] | [
 Runs every health check of one Redis + Sentinel group once and prints what holds and what does not;
 with --wait, checks again until every check holds or --timeout passes.
   --sentinel LIST        sentinel addresses, reached directly (inside the cluster network)
+  --members LIST         with --sentinel: the group's redis and sentinel addresses as Sentinel reports
+                         them (pod IPs); every address a sentinel knows must be one of them or of
+                         --sentinel. Without it the membership check does not apply (through
+                         Kubernetes the RedisFailover's pods are the members)
   --namespace, --name    the RedisFailover, reached through the Kubernetes API (port-forwards);
   --kubeconfig FILE      with this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
   --master-name NAME     Sentinel's name for the master (the operator's groups: ${MASTER_NAME})
@@ -51,6 +55,7 @@ const SPEC = {
     usage: USAGE,
     options: {
         sentinel: { type: "string" },
+        members: { type: "string" },
         kubeconfig: { type: "string" },
         namespace: { type: "string" },
         name: { type: "string" },
@@ -73,6 +78,8 @@ type Flags = ReturnType<typeof parseFlags<(typeof SPEC)["options"]>>;
 export interface VerifyCommand {
     /** Direct sentinel addresses. */
     sentinels?: string[];
+    /** With `sentinels`: the group's addresses, for the membership check. */
+    members?: string[];
     /** Through the Kubernetes API. */
     kubernetes?: { kubeconfigFile?: string; namespace: string; name: string };
     /** What the group must look like. */
@@ -112,20 +119,28 @@ function expectationsOf(flags: Flags): Expectations {
     };
 }
 
-function reachOf(flags: Flags): Pick<VerifyCommand, "sentinels" | "kubernetes"> {
-    const { sentinel, namespace, name } = flags;
+/** A comma-separated list of `host:port`; throws `UsageError` naming the flag. */
+function endpoints(flag: "sentinel" | "members", text: string): string[] {
+    const list = text.split(",").filter(Boolean);
+    for (const address of list) {
+        try {
+            parseEndpoint(address);
+        } catch (error) {
+            throw new UsageError(`--${flag}: ${(error as Error).message}`);
+        }
+    }
+    return list;
+}
+
+function reachOf(flags: Flags): Pick<VerifyCommand, "sentinels" | "members" | "kubernetes"> {
+    const { sentinel, members, namespace, name } = flags;
     if (sentinel !== undefined && (namespace !== undefined || name !== undefined))
         throw new UsageError("give --sentinel or --namespace/--name, not both");
+    if (members !== undefined && sentinel === undefined)
+        throw new UsageError("--members goes with --sentinel (through Kubernetes the RedisFailover's pods are the members)");
     if (sentinel !== undefined) {
-        const sentinels = sentinel.split(",").filter(Boolean);
-        for (const address of sentinels) {
-            try {
-                parseEndpoint(address);
-            } catch (error) {
-                throw new UsageError(`--sentinel: ${(error as Error).message}`);
-            }
-        }
-        return { sentinels };
+        const sentinels = endpoints("sentinel", sentinel);
+        return members === undefined ? { sentinels } : { sentinels, members: endpoints("members", members) };
     }
     if (namespace !== undefined && name !== undefined) {
         return { kubernetes: { kubeconfigFile: flags.kubeconfig, namespace, name } };
@@ -178,7 +193,7 @@ export async function runVerify(
                   kubeconfig: kube.kubeconfigFile === undefined ? undefined : fs.readFileSync(kube.kubeconfigFile, "utf8"),
               },
           }
-        : { sentinels: command.sentinels };
+        : { sentinels: command.sentinels, members: command.members };
     const opened = await openTarget(reach, password, probeTimeoutMs, { allowExternalServices: command.allowExternalServices });
     try {
         if (!command.wait) return await checkOnce(opened, command.expected);

@@ -5,6 +5,8 @@
 // Written to survive Pulumi's function serialization (the dynamic provider runs these functions in
 // another process): packages are required inside functions and no client outlives a call.
 
+import type { Membership } from "./membership";
+
 /** A host and port. */
 export interface Endpoint {
     /** Host name or address. */
@@ -26,6 +28,11 @@ export interface Target {
      * to (a forwarded local port). Identity when absent.
      */
     dial?: (endpoint: Endpoint) => Endpoint | Promise<Endpoint>;
+    /**
+     * Who belongs to the group (the RedisFailover's pods, or a given list of addresses): every
+     * address a sentinel knows must be one of them. The `membership` check does not apply when absent.
+     */
+    membership?: Membership;
 }
 
 /** Parses `host:port`. */

@@ -7,6 +7,7 @@
 //   report      check names and order, results, the report and its text forms
 //   wait        one round (`checkOnce`) and polling until healthy (`waitUntilHealthy`)
 //   reach       opening a target: direct sentinel addresses or through the Kubernetes API
+//   membership  who belongs to the group, and the check that sentinels know only members
 //   cluster     the RedisFailover's pods and Services as the Kubernetes API lists them each round
 //   kubernetes  the port-forward transport, kept in step with the pods
 
@@ -22,3 +23,5 @@ export type { Forwarder, ForwardPool, KubeTargetOptions, PodEndpoint, PodTargetO
 export { forwardPool, openForwardedTarget, openKubeTarget, openPodTarget } from "./kubernetes";
 export type { PodInfo, PodLister, ServiceInfo, ServiceLister } from "./cluster";
 export { podsCheck, servicesCheck } from "./cluster";
+export type { Member, Membership } from "./membership";
+export { MEMBERSHIP_NOT_APPLICABLE, membershipCheck } from "./membership";

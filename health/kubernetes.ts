@@ -22,6 +22,7 @@ import {
     servicesCheck,
 } from "./cluster";
 import { Endpoint, Target } from "./connection";
+import type { Member, Membership } from "./membership";
 import type { KubeCheckOptions, OpenTarget, Round } from "./reach";
 import type { CheckResult } from "./report";
 import type { Expectations } from "./rules";
@@ -99,12 +100,37 @@ export function forwardPool(forward: Forwarder): ForwardPool {
     };
 }
 
+/**
+ * The members of a round: every pod that holds its address (a Failed or Succeeded pod has given
+ * its IP back, and another pod may have it now), with the local port it is forwarded to, if any.
+ */
+function podMembers(
+    pool: ForwardPool,
+    pods: Array<{ ip: string; port: number; component: PodEndpoint["component"] }>,
+    of: string,
+): Membership {
+    return {
+        of,
+        members: pods.map((pod): Member => {
+            const address = { host: pod.ip, port: pod.port };
+            const local = pool.local(address);
+            return { address, component: pod.component, ...(local ? { local } : {}) };
+        }),
+    };
+}
+
 /** The target of a round over the pool: forwarded sentinels, and a `dial` for the pod addresses. */
-function forwardedTarget(pool: ForwardPool, sentinels: PodEndpoint[], options: { password?: string; probeTimeoutMs?: number }): Target {
+function forwardedTarget(
+    pool: ForwardPool,
+    sentinels: PodEndpoint[],
+    options: { password?: string; probeTimeoutMs?: number },
+    membership: Membership,
+): Target {
     return {
         sentinels: sentinels.map((e) => pool.local({ host: e.ip, port: e.port })!),
         password: options.password,
         probeTimeoutMs: options.probeTimeoutMs,
+        membership,
         dial: (address) => {
             const mapped = pool.local(address);
             if (!mapped) {
@@ -127,6 +153,7 @@ export async function openForwardedTarget(
         pool,
         endpoints.filter((e) => e.component === "sentinel"),
         options,
+        podMembers(pool, endpoints, "a forwarded pod"),
     );
     return { target, round: async () => ({ target }), close: () => pool.close() };
 }
@@ -176,7 +203,9 @@ export function openPodTarget(options: PodTargetOptions): OpenTarget {
             // Only when the pods could be listed: a failed listing says nothing about the forwards.
             if ("value" in pods) await pool.sync(endpoints);
             const sentinels = endpoints.filter((e) => e.component === "sentinel");
-            const target = forwardedTarget(pool, sentinels, options);
+            const holding = ("value" in pods ? pods.value : []).filter((pod) => pod.ip && !["Failed", "Succeeded"].includes(pod.phase));
+            const members = holding.map((pod) => ({ ip: pod.ip!, port: podPort(pod), component: pod.component }));
+            const target = forwardedTarget(pool, sentinels, options, podMembers(pool, members, `a pod of ${options.name}`));
             if (!("value" in pods)) return { target, checks, stop: "the pods could not be listed" };
             return sentinels.length ? { target, checks } : { target, checks, stop: "no sentinel pod running" };
         },

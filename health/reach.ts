@@ -4,6 +4,7 @@
 
 import { parseEndpoint, Target } from "./connection";
 import { openKubeTarget } from "./kubernetes";
+import type { Membership } from "./membership";
 import type { CheckResult } from "./report";
 import type { Expectations } from "./rules";
 
@@ -21,6 +22,12 @@ export interface KubeReach {
 export interface Reach {
     /** Direct sentinel addresses (`host:port`), for runners inside the cluster network. */
     sentinels?: string[];
+    /**
+     * With `sentinels`: the group's redis and sentinel addresses (`host:port`, as Sentinel reports
+     * them), for the `membership` check; the `sentinels` count as members. Through Kubernetes the
+     * pods are the members. The check does not apply when neither is known.
+     */
+    members?: string[];
     /** Through the Kubernetes API (port-forward), for runners outside it. */
     kubernetes?: KubeReach;
 }
@@ -73,6 +80,11 @@ export async function openTarget(
     if (!reach.sentinels?.length) {
         throw new Error("a health check needs sentinel addresses or a Kubernetes RedisFailover to reach");
     }
-    const target: Target = { sentinels: reach.sentinels.map(parseEndpoint), password, probeTimeoutMs };
+    const sentinels = reach.sentinels.map(parseEndpoint);
+    const membership: Membership | undefined = reach.members && {
+        of: "among the members given",
+        members: [...reach.members.map(parseEndpoint), ...sentinels].map((address) => ({ address })),
+    };
+    const target: Target = { sentinels, password, probeTimeoutMs, ...(membership ? { membership } : {}) };
     return { round: async () => ({ target }), close: async () => undefined };
 }

@@ -10,6 +10,7 @@ export const CHECK_NAMES = [
     "quorum",
     "sentinel-count",
     "replica-count",
+    "membership",
     "redis-reachable",
     "single-master",
     "replication",

@@ -3,6 +3,7 @@
 // in that order.
 
 import { Endpoint, formatEndpoint as label } from "./connection";
+import { Membership, membershipCheck } from "./membership";
 import type { RedisView, SentinelView } from "./probes";
 import type { CheckName, CheckResult } from "./report";
 
@@ -232,8 +233,8 @@ export type SentinelJudgement =
     | { checks: CheckResult[]; stop: string }
     | { checks: CheckResult[]; stop?: undefined; master: Endpoint; agreed?: string; redis: Endpoint[] };
 
-/** Applies the sentinel rules to every sentinel's view. */
-export function judgeSentinels(views: SentinelView[], expected: Expectations): SentinelJudgement {
+/** Applies the sentinel rules to every sentinel's view; `membership` is who belongs to the group, if known. */
+export function judgeSentinels(views: SentinelView[], expected: Expectations, membership?: Membership): SentinelJudgement {
     const answering = views.filter((view) => !view.error);
     const checks = [sentinelsReachable(views)];
     if (answering.length === 0) {
@@ -251,6 +252,7 @@ export function judgeSentinels(views: SentinelView[], expected: Expectations): S
         quorum(knowing),
         sentinelCount(answering, knowing, expected),
         replicaCount(knowing, expected),
+        membershipCheck(knowing, membership),
     );
     return { checks, master, agreed: agreedMaster(knowing), redis: redisAddresses(knowing, master) };
 }

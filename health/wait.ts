@@ -31,7 +31,7 @@ export async function checkOnce(source: Target | TargetSource, expected: Expecta
 async function checkServers(target: Target, expected: Expectations, started: number): Promise<HealthReport> {
     const timeoutMs = target.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     const views = await Promise.all(target.sentinels.map((endpoint) => askSentinel(endpoint, expected.masterName, timeoutMs)));
-    const sentinels = judgeSentinels(views, expected);
+    const sentinels = judgeSentinels(views, expected, target.membership);
     if (sentinels.stop !== undefined) {
         return healthReport(notChecked(sentinels.checks, sentinels.stop), undefined, Date.now() - started);
     }

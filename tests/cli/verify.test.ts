@@ -63,7 +63,7 @@ describe("cli: verify", function () {
         assert.strictEqual(run.code, 0, run.stderr);
         const report = JSON.parse(run.stdout);
         assert.strictEqual(report.healthy, true);
-        assert.strictEqual(report.checks.length, 13);
+        assert.strictEqual(report.checks.length, 14);
     });
 
     it("exits 1 naming a replica with the wrong policy", async () => {
@@ -171,7 +171,7 @@ describe("cli: verify", function () {
         const run = verify(["--help"]);
         assert.strictEqual(run.code, 0, run.stderr);
         assert.match(run.stdout, /^usage: npm run verify -- /);
-        const all = "--sentinel --kubeconfig --namespace --name --master-name --expect-policy --expect-redis --expect-sentinels";
+        const all = "--sentinel --members --kubeconfig --namespace --name --master-name --expect-policy --expect-redis --expect-sentinels";
         for (const flag of `${all} --expect-maxmemory --password-env --wait --timeout --allow-external-services --json`.split(" ")) {
             assert.ok(run.stdout.includes(flag), `usage names ${flag}`);
         }
@@ -250,7 +250,7 @@ describe("cli: verify", function () {
             assert.match(run.stdout, new RegExp(`^FAIL {2}sentinels-reachable +0/1 answer; 127.0.0.1:${port}: .*ECONNREFUSED`, "m"));
             assert.match(
                 run.stderr,
-                /^verify: not healthy within 1s: sentinels-reachable: 0\/1 answer; .*; 12 checks not run \(no sentinel answers\)$/m,
+                /^verify: not healthy within 1s: sentinels-reachable: 0\/1 answer; .*; 13 checks not run \(no sentinel answers\)$/m,
             );
             assert.ok(run.ms < 1000 + 2000, `ended after ${run.ms} ms`);
         });

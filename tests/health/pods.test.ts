@@ -78,7 +78,7 @@ describe("health: waiting for the pods of a RedisFailover", function () {
         assert.strictEqual(done.rounds, 3, lines.join("\n"));
         assert.match(
             lines[0],
-            /^redis-ha health \(kubernetes lab\/watch\): not healthy after 0s of 10s: pods: 0\/1 sentinel pods running, 0\/2 redis pods running; 13 checks not run \(no sentinel pod running\)$/,
+            /^redis-ha health \(kubernetes lab\/watch\): not healthy after 0s of 10s: pods: 0\/1 sentinel pods running, 0\/2 redis pods running; 14 checks not run \(no sentinel pod running\)$/,
         );
         assert.match(lines[1], /: pods: 1\/1 sentinel pods running, 0\/2 redis pods running; /);
         assert.match(lines[1], new RegExp(`no pod of this RedisFailover has address 127.0.0.1:${group.redis[0].port}`));
@@ -89,7 +89,7 @@ describe("health: waiting for the pods of a RedisFailover", function () {
                 ["services", true, "rfrm-watch, rfrs-watch, rfs-watch present, none exposed"],
             ],
         );
-        assert.strictEqual(done.checks.length, 15);
+        assert.strictEqual(done.checks.length, 16);
         assert.ok(done.checks.every((c) => c.ok));
     });
 
@@ -157,7 +157,7 @@ describe("health: waiting for the pods of a RedisFailover", function () {
             [
                 "Redis group (kubernetes lab/watch) is not what was asked for after 1s:",
                 "  - pods: 0/1 sentinel pods running, 0/2 redis pods running",
-                "  - 13 checks not run (no sentinel pod running)",
+                "  - 14 checks not run (no sentinel pod running)",
             ].join("\n"),
         );
         assert.ok(ms >= 1000 && ms < 2500, `took ${ms} ms`);

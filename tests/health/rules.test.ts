@@ -228,7 +228,7 @@ describe("health: rules", () => {
         assert.strictEqual(judged.stop, undefined);
         assert.deepStrictEqual(
             judged.checks.map((c) => c.name),
-            CHECK_NAMES.slice(0, 7),
+            CHECK_NAMES.slice(0, 8),
         );
         assert.ok(judged.stop === undefined && judged.agreed === at(MASTER) && judged.redis.length === 3);
         const silent = rules.judgeSentinels([{ endpoint: SENTINELS[0].endpoint, error: "timed out" }], EXPECTED);
@@ -241,11 +241,11 @@ describe("health: rules", () => {
         const judged = rules.judgeRedis(SERVERS, MASTER, EXPECTED);
         assert.deepStrictEqual(
             judged.checks.map((c) => c.name),
-            CHECK_NAMES.slice(7, 12),
+            CHECK_NAMES.slice(8, 13),
         );
         assert.ok(judged.checks.every((c) => c.ok));
         const none = rules.judgeRedis([{ address: MASTER, error: "connect ECONNREFUSED" }], MASTER, EXPECTED);
-        assert.deepStrictEqual([none.stop, none.checks.map((c) => c.name)], ["no redis answers", CHECK_NAMES.slice(7, 10)]);
+        assert.deepStrictEqual([none.stop, none.checks.map((c) => c.name)], ["no redis answers", CHECK_NAMES.slice(8, 11)]);
     });
 });
 

@@ -81,7 +81,7 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         const { id, outs } = JSON.parse(result.stdout.trim().split("\n").pop()!);
         assert.match(id, /^sentinels 127\.0\.0\.1:\d+/);
         assert.strictEqual(outs.master, `127.0.0.1:${group.redis[0].port}`);
-        assert.strictEqual(outs.checks.length, 13);
+        assert.strictEqual(outs.checks.length, 14);
         assert.ok(outs.checks.every((c: { ok: boolean }) => c.ok));
         assert.strictEqual(outs.expectPolicy, "allkeys-lru");
         assert.ok(!result.stdout.includes("provider-secret-pw"), "outputs hold no password");
@@ -141,7 +141,7 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
             assert.strictEqual(result.status, 1, result.stdout + result.stderr);
             assert.match(
                 result.stderr,
-                /is not what was asked for after 1s:\n {2}- pods: 0\/3 sentinel pods running, 0\/3 redis pods running\n {2}- services: missing rfrm-auth-redis, rfrs-auth-redis\n {2}- 13 checks not run \(no sentinel pod running\)$/m,
+                /is not what was asked for after 1s:\n {2}- pods: 0\/3 sentinel pods running, 0\/3 redis pods running\n {2}- services: missing rfrm-auth-redis, rfrs-auth-redis\n {2}- 14 checks not run \(no sentinel pod running\)$/m,
             );
             assert.match(
                 result.stdout,

@@ -1,13 +1,14 @@
 // Helpers of the tests that run the health checks against real Redis groups.
 
 import * as assert from "assert";
-import { spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import IORedis from "ioredis";
 import * as net from "net";
 import * as path from "path";
 import { MASTER_NAME, masterServiceName, redisName, replicaServiceName, sentinelName } from "../../facts/operator";
-import { CheckResult, Forwarder, HealthReport, PodInfo, ServiceInfo } from "../../health";
-import { GroupSpec, LabGroup } from "../../lab/redisLab";
+import { CheckResult, Endpoint, Forwarder, HealthReport, PodInfo, ServiceInfo } from "../../health";
+import { GroupSpec, LabGroup, LabServer } from "../../lab/redisLab";
 import { PROJECT_DIR } from "./stacks";
 
 /**
@@ -84,6 +85,38 @@ export function labPods(group: LabGroup, failover: string): PodInfo[] {
         ...group.sentinels.map((s, i) => pod("sentinel", `${sentinelName(failover)}-${i}`, s.port)),
         ...group.redis.map((r, i) => pod("redis", `${redisName(failover)}-${i}`, r.port)),
     ];
+}
+
+/** The addresses (`host:port`) of a lab group's servers but `gone`: its members, as `verify --members` takes them. */
+export function labMembers(group: LabGroup, gone: LabServer[] = []): string[] {
+    return [...group.redis, ...group.sentinels].filter((s) => !gone.includes(s)).map((s) => `${s.host ?? "127.0.0.1"}:${s.port}`);
+}
+
+/**
+ * A redis-server of no lab group on 127.0.0.1:`port`, replicating `master` with `password`: a pod
+ * of another group that was given an address. Kill it by its pid when done.
+ */
+export async function startReplicaAt(port: number, master: Endpoint, password: string, dir: string): Promise<ChildProcess> {
+    fs.mkdirSync(dir, { recursive: true });
+    const conf = path.join(dir, "redis.conf");
+    const lines = [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, 'save ""', "appendonly no"];
+    lines.push(`requirepass ${password}`, `masterauth ${password}`, `replicaof ${master.host} ${master.port}`);
+    fs.writeFileSync(conf, `${lines.join("\n")}\n`);
+    const child = spawn("redis-server", [conf], { stdio: "ignore" });
+    // Dies with the tests, even when one fails before killing it.
+    process.once("exit", () => child.kill("SIGKILL"));
+    const answers = async () => {
+        const client = new IORedis({ port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on("error", () => undefined);
+        try {
+            await client.connect();
+            return (await client.ping()) === "PONG";
+        } finally {
+            client.disconnect();
+        }
+    };
+    await until(answers, 5000, `redis on 127.0.0.1:${port}`);
+    return child;
 }
 
 /** The Services the operator makes for `failover`, all ClusterIP. */
