@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis, { RedisOptions } from "ioredis";
-import { runCommand, wholeNumber } from "../cli/command";
+import { runCommand, UsageError, wholeNumber } from "../cli/command";
 import { parseStackConfigOrThrow, PROJECT } from "../config/parse";
 import { readStackFile } from "../config/stackFile";
 import { MASTER_NAME } from "../facts/operator";
@@ -21,6 +21,7 @@ import { GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup 
 import { labSpecs } from "../lab/stackLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { recommendedSentinelClientOptions } from "./clientSettings";
+import { runNodeDrills } from "./nodeDrill";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
     const sorted = [...values].sort((a, b) => a - b);
@@ -226,9 +227,12 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
 }
 
 const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
+       npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
-(kill and hang of the master, ioredis defaults and recommended settings), on real Redis.`;
+(kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
+--drill nodes runs only the drills on the lab of nodes (network namespaces, as root): loss and
+partition of the master's node, with and without min-replicas-to-write 1 (min-replicas-max-lag 10).`;
 
 runCommand(
     {
@@ -240,6 +244,8 @@ runCommand(
             "down-after": { type: "string" },
             "failover-timeout": { type: "string" },
             "skip-drill": { type: "boolean" },
+            drill: { type: "string" },
+            "partition-seconds": { type: "string" },
         },
     },
     async (flags) => {
@@ -251,6 +257,17 @@ runCommand(
         const redisVersion = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").slice(0, 3).join(" ");
         console.log(`redis-ha bench on ${os.cpus().length} cores, ${redisVersion}, node ${process.version}`);
         try {
+            if (flags.drill !== undefined) {
+                if (flags.drill !== "nodes") throw new UsageError(`--drill ${flags.drill}: the only drill by name is "nodes"`);
+                const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
+                await runNodeDrills(root, trials, {
+                    downAfterMilliseconds: downAfter,
+                    failoverTimeout,
+                    minReplicasMaxLag: 10,
+                    partitionMs,
+                });
+                return 0;
+            }
             await verifyLatency(root, verifyRuns);
             if (!flags["skip-drill"]) {
                 await drill(root, trials, downAfter, failoverTimeout);

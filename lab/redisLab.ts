@@ -7,6 +7,20 @@ import * as net from "net";
 import * as path from "path";
 import { parseRedisBytes } from "../facts/patterns";
 import { checkOnce, Endpoint, Expectations, Target } from "../health";
+import {
+    Address,
+    listedReplicas,
+    newSentinelMonitor,
+    operatorQuorum,
+    operatorRedisArgs,
+    operatorRedisConf,
+    operatorRedisCustomConfig,
+    operatorSentinelConf,
+    operatorSentinelCustomConfig,
+    setOldestAsMaster,
+    setRedisCustomConfig,
+    setSentinelCustomConfig,
+} from "./operatorSteps";
 
 /** One group to start. */
 export interface GroupSpec {
@@ -35,6 +49,17 @@ export interface GroupSpec {
      * Redis's default (5), as in the cluster, when absent. Tests not about timings use 0.
      */
     replicaSyncDelaySeconds?: number;
+    /**
+     * Data-holding (`instances.<p>.holdsData`): redis runs with the rendered command line
+     * (`redisCommand`, AOF from start-up), as in the cluster.
+     */
+    holdsData?: boolean;
+    /** Further redis customConfig lines, applied with CONFIG SET after the typed ones, as the operator does. */
+    customConfig?: string[];
+    /** Further sentinel customConfig lines (`SENTINEL SET`), after the timings. */
+    sentinelCustomConfig?: string[];
+    /** Ports to listen on, by index; free ones for those not given. */
+    ports?: { redis?: number[]; sentinels?: number[] };
 }
 
 /** A started server. */
@@ -45,6 +70,18 @@ export interface LabServer {
     pid: number;
     /** Its folder, holding `server.conf`. */
     dir: string;
+    /** Its address; 127.0.0.1 when absent. */
+    host?: string;
+    /** Arguments after the config file on its command line (the rendered command's flags). */
+    args?: string[];
+    /** The network namespace it runs in (the lab of nodes); none on 127.0.0.1. */
+    netns?: string;
+}
+
+/** Where a server runs: the lab of nodes places each in a node's network namespace. */
+export interface Placement {
+    host: string;
+    netns?: string;
 }
 
 /** A started group. */
@@ -101,9 +138,9 @@ function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, wha
     });
 }
 
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, host = HOST): Promise<boolean> {
     return new Promise((resolve) => {
-        const socket = net.connect(port, HOST);
+        const socket = net.connect(port, host);
         socket.setTimeout(500);
         socket.once("connect", () => socket.write("PING\r\n"));
         socket.once("data", (data) => {
@@ -124,6 +161,8 @@ async function startServer(
     config: string | undefined,
     dir: string,
     daemonize: boolean,
+    args: string[] = [],
+    netns?: string,
 ): Promise<number> {
     const pidfile = path.join(dir, "pid");
     if (config !== undefined) {
@@ -132,13 +171,16 @@ async function startServer(
             `${config}\ndaemonize ${daemonize ? "yes" : "no"}\npidfile ${pidfile}\nlogfile ${path.join(dir, "log")}\n`,
         );
     }
+    // `ip netns exec` execs the server in the namespace: the process id is the server's.
+    const argv = [path.join(dir, "server.conf"), ...args];
+    const [file, fileArgs] = netns ? ["ip", ["netns", "exec", netns, binary, ...argv]] : [binary, argv];
     if (daemonize) {
-        const child = spawn(binary, [path.join(dir, "server.conf")], { stdio: "ignore" });
+        const child = spawn(file, fileArgs, { stdio: "ignore" });
         await new Promise((resolve) => child.once("exit", resolve));
         await waitFor(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, "utf8").trim() !== "", 5000, `${binary} pidfile`);
         return Number(fs.readFileSync(pidfile, "utf8").trim());
     }
-    const child = spawn(binary, [path.join(dir, "server.conf")], { stdio: "ignore" });
+    const child = spawn(file, fileArgs, { stdio: "ignore" });
     children.add(child);
     child.once("exit", () => children.delete(child));
     if (child.pid === undefined) {
@@ -151,52 +193,69 @@ async function startServer(
 export async function startGroup(
     spec: GroupSpec,
     root: string,
-    options: { daemonize?: boolean; readyTimeoutMs?: number } = {},
+    options: { daemonize?: boolean; readyTimeoutMs?: number; place?: (kind: "redis" | "sentinel", index: number) => Placement } = {},
 ): Promise<LabGroup> {
     const dir = path.join(root, spec.name);
     fs.mkdirSync(dir, { recursive: true });
     const group: LabGroup = { spec, dir, redis: [], sentinels: [] };
     const daemonize = options.daemonize ?? false;
     try {
+        const place = options.place ?? ((): Placement => ({ host: HOST }));
         for (let index = 0; index < spec.redisCount; index++) {
-            const port = await freePort();
+            const port = spec.ports?.redis?.[index] ?? (await freePort());
             const serverDir = path.join(dir, `redis-${index}`);
             fs.mkdirSync(serverDir, { recursive: true });
-            const master = group.redis[0];
+            const { host, netns } = place("redis", index);
             const config = [
-                `port ${port}`,
-                `bind ${HOST}`,
+                ...operatorRedisConf(port, spec.password),
+                // The lab's own lines: on 127.0.0.1 only loopback (a node's namespace has nothing
+                // else to bind); data in the server's folder (in a pod: /data, the working directory).
+                ...(netns ? [] : [`bind ${HOST}`]),
                 `dir ${serverDir}`,
-                `requirepass ${spec.password}`,
-                `masterauth ${spec.password}`,
-                `maxmemory ${spec.maxmemory}`,
-                `maxmemory-policy ${spec.maxmemoryPolicy}`,
-                `appendonly ${spec.appendonly ? "yes" : "no"}`,
-                `save ""`,
                 ...(spec.replicaSyncDelaySeconds === undefined ? [] : [`repl-diskless-sync-delay ${spec.replicaSyncDelaySeconds}`]),
-                ...(master ? [`replicaof ${HOST} ${master.port}`] : []),
             ].join("\n");
-            const pid = await startServer("redis-server", config, serverDir, daemonize);
-            group.redis.push({ port, pid, dir: serverDir });
-            await waitFor(() => answersPing(port), 5000, `redis on ${port}`);
+            const args = operatorRedisArgs(spec);
+            const pid = await startServer("redis-server", config, serverDir, daemonize, args, netns);
+            group.redis.push({ port, pid, dir: serverDir, host, args, ...(netns ? { netns } : {}) });
+            await waitFor(() => answersPing(port, host), 5000, `redis on ${host}:${port}`);
         }
-        const quorum = Math.floor(spec.sentinelCount / 2) + 1;
+        const redis = group.redis.map((server): Address => ({ host: server.host ?? HOST, port: server.port }));
         for (let index = 0; index < spec.sentinelCount; index++) {
-            const port = await freePort();
+            const port = spec.ports?.sentinels?.[index] ?? (await freePort());
             const serverDir = path.join(dir, `sentinel-${index}`);
             fs.mkdirSync(serverDir, { recursive: true });
+            const { host, netns } = place("sentinel", index);
             const config = [
+                ...operatorSentinelConf(redis[0].port),
+                // The lab's own lines: the sentinel's port (SENTINEL_PORT in a pod), address and folder.
                 `port ${port}`,
-                `bind ${HOST}`,
+                ...(netns ? [] : [`bind ${HOST}`]),
                 `dir ${serverDir}`,
-                `sentinel monitor ${spec.masterName} ${HOST} ${group.redis[0].port} ${quorum}`,
-                `sentinel auth-pass ${spec.masterName} ${spec.password}`,
-                `sentinel down-after-milliseconds ${spec.masterName} ${spec.downAfterMilliseconds}`,
-                `sentinel failover-timeout ${spec.masterName} ${spec.failoverTimeout}`,
             ].join("\n");
-            const pid = await startServer("redis-sentinel", config, serverDir, daemonize);
-            group.sentinels.push({ port, pid, dir: serverDir });
-            await waitFor(() => answersPing(port), 5000, `sentinel on ${port}`);
+            const pid = await startServer("redis-sentinel", config, serverDir, daemonize, [], netns);
+            group.sentinels.push({ port, pid, dir: serverDir, host, ...(netns ? { netns } : {}) });
+            await waitFor(() => answersPing(port, host), 5000, `sentinel on ${host}:${port}`);
+        }
+        // The operator's check loop (operator/redisfailover/checker.go, CheckAndHeal), once: no
+        // master yet, so the oldest becomes master and the others its replicas; customConfig by
+        // CONFIG SET on every redis; each sentinel pointed at the master; sentinel customConfig.
+        await setOldestAsMaster(redis, spec.password);
+        for (const address of redis) {
+            await setRedisCustomConfig(address, spec.password, operatorRedisCustomConfig(spec));
+        }
+        // Not the operator's: waiting until the master lists every replica spares Sentinel's next
+        // INFO (10 s later) when its first one comes too early.
+        await waitFor(async () => (await listedReplicas(redis[0], spec.password)) === redis.length - 1, 5000, "replicas listed");
+        for (const sentinel of group.sentinels) {
+            await newSentinelMonitor(
+                { host: sentinel.host ?? HOST, port: sentinel.port },
+                redis[0],
+                operatorQuorum(spec.sentinelCount),
+                spec.password,
+            );
+        }
+        for (const sentinel of group.sentinels) {
+            await setSentinelCustomConfig({ host: sentinel.host ?? HOST, port: sentinel.port }, operatorSentinelCustomConfig(spec));
         }
         // Sentinels learn replicas from the master's INFO and each other through hello messages.
         await waitFor(
@@ -211,17 +270,36 @@ export async function startGroup(
     }
 }
 
-/** Starts a stopped or killed redis of the group again, with its own config, as Kubernetes restarts a pod. */
-export async function restartRedis(group: LabGroup, index: number): Promise<void> {
+/**
+ * Starts a stopped or killed redis of the group again, with its own config and command line, as
+ * Kubernetes restarts a pod: it comes back as the replica of itself the operator's config makes it.
+ * Then, unless `operatorCheck` is false, the operator's next check applies customConfig again.
+ */
+export async function restartRedis(group: LabGroup, index: number, options: { operatorCheck?: boolean } = {}): Promise<void> {
     const server = group.redis[index];
-    server.pid = await startServer("redis-server", undefined, server.dir, false);
-    await waitFor(() => answersPing(server.port), 5000, `redis on ${server.port}`);
+    const host = server.host ?? HOST;
+    server.pid = await startServer("redis-server", undefined, server.dir, false, server.args ?? [], server.netns);
+    await waitFor(() => answersPing(server.port, host), 5000, `redis on ${host}:${server.port}`);
+    if (options.operatorCheck ?? true) {
+        await reapplyRedisConfig(group, index);
+    }
+}
+
+/** The operator's check on one redis: customConfig by CONFIG SET (retried while it loads its data). */
+export async function reapplyRedisConfig(group: LabGroup, index: number, timeoutMs = 30_000): Promise<void> {
+    const server = group.redis[index];
+    const address = { host: server.host ?? HOST, port: server.port };
+    await waitFor(
+        () => setRedisCustomConfig(address, group.spec.password, operatorRedisCustomConfig(group.spec)).then(() => true),
+        timeoutMs,
+        `customConfig on ${address.host}:${address.port}`,
+    );
 }
 
 /** How the checks reach a lab group. */
 export function labTarget(group: LabGroup, probeTimeoutMs = 1000): Target {
     return {
-        sentinels: group.sentinels.map((s): Endpoint => ({ host: HOST, port: s.port })),
+        sentinels: group.sentinels.map((s): Endpoint => ({ host: s.host ?? HOST, port: s.port })),
         password: group.spec.password,
         probeTimeoutMs,
     };
