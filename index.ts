@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/appSecrets";
 import { RedisAlerts } from "./components/redisAlerts";
 import { RedisFailover } from "./components/redisFailover";
-import { RedisNode } from "./components/redisNode";
+import { nodeComponentName, RedisNode } from "./components/redisNode";
+import { checkNodeZones } from "./components/nodeZones";
 import { RedisOperator } from "./components/redisOperator";
 import { checkVcpuQuota } from "./components/vcpuQuota";
 import { loadConfig } from "./config/load";
@@ -14,36 +15,39 @@ import { loadConfig } from "./config/load";
 const { stack, kubeconfig, sshPrivateKey } = loadConfig();
 const stackName = pulumi.getStack();
 
-// Managed nodes must fit the account's vCPU quota. The check runs at preview, and every AWS and
-// Kubernetes resource waits for it, so a stack that does not fit creates nothing.
+// Preflights, at preview, before anything is created (every AWS and Kubernetes resource waits for
+// them, so a stack that fails one creates nothing): managed nodes must fit the account's vCPU quota,
+// and a highly available stack's nodes of each purpose must span at least two availability zones.
 const cluster = stack.cluster;
 const vcpuQuotaCheck =
     cluster && cluster.vcpuQuotaPreflight && stack.nodes.length > 0 ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
+const zoneCheck =
+    cluster && stack.highlyAvailable && stack.nodes.length > 0 ? checkNodeZones({ nodes: stack.nodes, vpcId: cluster.vpcId }) : undefined;
+const checks: Array<pulumi.Output<unknown>> = [vcpuQuotaCheck, zoneCheck].filter((check) => check !== undefined);
+const preflight = checks.length > 0 ? pulumi.all(checks) : undefined;
 
 // Server-side apply: the RedisFailover CRD is too large for client-side apply's annotation.
 const provider = new k8s.Provider("kubernetes", {
-    enableServerSideApply: vcpuQuotaCheck ? vcpuQuotaCheck.apply(() => true) : true,
+    enableServerSideApply: preflight ? preflight.apply(() => true) : true,
     ...(kubeconfig ? { kubeconfig } : {}),
 });
 
-// Managed nodes: none when Redis runs on existing labelled nodes.
-const nodes = new Map(
-    cluster
-        ? stack.nodes.map((node) => {
-              const instance = stack.instances.find((candidate) => candidate.purpose === node.purpose);
-              const redisNode = new RedisNode(`${node.purpose}-node`, {
-                  node,
-                  cluster,
-                  placementLabel: stack.placementLabel,
-                  taint: instance?.taint,
-                  stack: stackName,
-                  sshPrivateKey,
-                  quotaCheck: vcpuQuotaCheck,
-              });
-              return [node.purpose, redisNode] as const;
-          })
-        : [],
-);
+// Managed nodes, each its own component (`auth-node`, `auth-node-2`, ...): none when Redis runs on
+// existing labelled nodes.
+const nodes = new Map<string, RedisNode[]>();
+for (const node of cluster ? stack.nodes : []) {
+    const instance = stack.instances.find((candidate) => candidate.purpose === node.purpose);
+    const redisNode = new RedisNode(nodeComponentName(node.purpose, node.index), {
+        node,
+        cluster: cluster!,
+        placementLabel: stack.placementLabel,
+        taint: instance?.taint,
+        stack: stackName,
+        sshPrivateKey,
+        preflight,
+    });
+    nodes.set(node.purpose, [...(nodes.get(node.purpose) ?? []), redisNode]);
+}
 
 const operator = new RedisOperator(
     "redis-operator",
@@ -72,7 +76,7 @@ const failovers = new Map(
                 },
                 namespace,
                 protect: stack.protectData && instance.holdsData,
-                dependsOn: [operator.crd, operator.release, ...(nodes.has(instance.purpose) ? [nodes.get(instance.purpose)!.ready] : [])],
+                dependsOn: [operator.crd, operator.release, ...(nodes.get(instance.purpose) ?? []).map((node) => node.ready)],
                 verify: stack.verify,
                 kubeconfig,
             },
@@ -128,13 +132,21 @@ if (stack.alerts.enabled) {
     );
 }
 
-/** Managed nodes per purpose: Kubernetes node name, EC2 instance id and private address. */
+/** Managed nodes per purpose, in config order: Kubernetes node name, EC2 instance id, private address, availability zone. */
 export const managedNodes = Object.fromEntries(
-    [...nodes].map(([purpose, node]) => [
+    [...nodes].map(([purpose, list]) => [
         purpose,
-        { nodeName: node.nodeName, instanceId: node.instance.id, privateIp: node.instance.privateIp },
+        list.map((node) => ({
+            nodeName: node.nodeName,
+            instanceId: node.instance.id,
+            privateIp: node.instance.privateIp,
+            zone: node.zone,
+        })),
     ]),
 );
 
 /** The vCPU quota preflight's figures, when it ran. */
 export const vcpuQuota = vcpuQuotaCheck;
+
+/** The zone preflight's findings (each purpose's node subnets and their zones), when it ran. */
+export const nodeZones = zoneCheck;

@@ -227,12 +227,12 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
 }
 
 const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
-       npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20]
+       npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --min-replicas-max-lag 10]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
 --drill nodes runs only the drills on the lab of nodes (network namespaces, as root): loss and
-partition of the master's node, with and without min-replicas-to-write 1 (min-replicas-max-lag 10).`;
+partition of the master's node, with and without min-replicas-to-write 1 (and --min-replicas-max-lag).`;
 
 runCommand(
     {
@@ -246,6 +246,7 @@ runCommand(
             "skip-drill": { type: "boolean" },
             drill: { type: "string" },
             "partition-seconds": { type: "string" },
+            "min-replicas-max-lag": { type: "string" },
         },
     },
     async (flags) => {
@@ -263,7 +264,7 @@ runCommand(
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,
                     failoverTimeout,
-                    minReplicasMaxLag: 10,
+                    minReplicasMaxLag: wholeNumber("min-replicas-max-lag", flags["min-replicas-max-lag"], 10, 1),
                     partitionMs,
                 });
                 return 0;

@@ -8,7 +8,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterConfig } from "../config/types";
+import { ClusterConfig, Taint } from "../config/types";
 
 /** Folder of the shell scripts run on the control plane and the nodes. */
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
@@ -72,4 +72,19 @@ export function joinClusterCommand(cluster: ClusterConfig, nodeAddress: string, 
         },
         "local",
     );
+}
+
+/** `key=value:effect` as kubectl taint takes it. */
+export function taintArgument(taint: Taint): string {
+    return taint.value === "" ? `${taint.key}:${taint.effect}` : `${taint.key}=${taint.value}:${taint.effect}`;
+}
+
+/** Parameters of the join script: endpoint, name, label and taint; never the token. */
+export function joinParameters(cluster: ClusterConfig, name: string, label: string, taint?: Taint): Record<string, string> {
+    return {
+        API_SERVER_ENDPOINT: cluster.controlPlaneEndpoint,
+        NODE_NAME: name,
+        NODE_LABELS: label,
+        ...(taint ? { NODE_TAINT_KEY: taint.key, NODE_TAINT_VALUE: taint.value, NODE_TAINT_EFFECT: taint.effect } : {}),
+    };
 }

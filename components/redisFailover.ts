@@ -4,8 +4,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { InstanceConfig, RedisSettings, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
+import { InstanceConfig, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
 import {
+    FailoverComponent,
     LABEL_NAME,
     LABEL_PART_OF,
     FAILOVER_API_VERSION,
@@ -17,6 +18,7 @@ import {
     sentinelName,
 } from "../facts/operator";
 import { HOLDS_DATA_LABEL, PROJECT } from "../facts/project";
+import { placementAffinity, zoneSpread } from "./placement";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
 /** Where applications reach one instance inside the cluster. */
@@ -52,34 +54,64 @@ export function redisUrl(password: string, masterEndpoint: string, db: number): 
     return `redis://:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
 }
 
+/**
+ * The operator's default redis command (`service/generator.go`, `getRedisCommand`): redis-server
+ * with the config file it renders into its redis ConfigMap (`redisName`) and mounts at `/redis`
+ * (`getRedisVolumeMounts`). The data volume is mounted at `/data`, the redis image's working
+ * directory, which is where Redis writes (the operator's config sets no `dir`).
+ */
+export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redis/redis.conf"];
+
+/**
+ * `appendfsync` of data-holding instances: at most about a second of acknowledged writes can be
+ * lost on a power or kernel failure (a killed process loses none: its writes are in the page cache).
+ */
+export const DATA_HOLDING_APPENDFSYNC = "everysec";
+
+/**
+ * The redis container's command. The operator applies `customConfig` with CONFIG SET after
+ * start-up (`service/redis/client.go`, `SetCustomRedisConfig`), so `appendonly yes` there exists
+ * only at runtime: a restarted server starts without AOF, ignores the file and comes up empty,
+ * and the operator's next CONFIG SET then rewrites the AOF from that empty dataset. Data-holding
+ * instances therefore get AOF from start-up on the command line, which Redis applies after the
+ * config file. Others keep the operator's default (undefined: `spec.redis.command` is left out).
+ */
+export function redisCommand(instance: Pick<InstanceConfig, "holdsData">): string[] | undefined {
+    if (!instance.holdsData) {
+        return undefined;
+    }
+    return [...OPERATOR_REDIS_COMMAND, "--appendonly", "yes", "--appendfsync", DATA_HOLDING_APPENDFSYNC];
+}
+
 /** Redis directives: the typed settings first, then the free-form lines. */
-export function redisConfigLines(redis: RedisSettings): string[] {
+export function redisConfigLines(redis: {
+    maxmemory: string;
+    maxmemoryPolicy: string;
+    appendonly: boolean;
+    customConfig: string[];
+    minReplicasToWrite?: number;
+    minReplicasMaxLag?: number;
+}): string[] {
     return [
         `maxmemory ${redis.maxmemory}`,
         `maxmemory-policy ${redis.maxmemoryPolicy}`,
         `appendonly ${redis.appendonly ? "yes" : "no"}`,
+        // Rendered even when 0 (off): CONFIG SET state outlives a config change, so turning it off must be said.
+        ...(redis.minReplicasToWrite === undefined ? [] : [`min-replicas-to-write ${redis.minReplicasToWrite}`]),
+        ...(redis.minReplicasMaxLag === undefined ? [] : [`min-replicas-max-lag ${redis.minReplicasMaxLag}`]),
         ...redis.customConfig,
     ];
 }
 
 /** Sentinel directives: the typed timings first, then the free-form lines. */
-export function sentinelConfigLines(sentinel: SentinelSettings): string[] {
+export function sentinelConfigLines(
+    sentinel: Pick<SentinelSettings, "downAfterMilliseconds" | "failoverTimeout" | "customConfig">,
+): string[] {
     return [
         `down-after-milliseconds ${sentinel.downAfterMilliseconds}`,
         `failover-timeout ${sentinel.failoverTimeout}`,
         ...sentinel.customConfig,
     ];
-}
-
-/** Required node affinity to nodes labelled `<labelKey>=<purpose>`. */
-export function placementAffinity(labelKey: string, purpose: string): Record<string, unknown> {
-    return {
-        nodeAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchExpressions: [{ key: labelKey, operator: "In", values: [purpose] }] }],
-            },
-        },
-    };
 }
 
 /** The toleration that lets pods onto a node with `taint`. */
@@ -103,9 +135,13 @@ export interface FailoverRenderOptions {
 
 /** The RedisFailover manifest for one instance (the password lives in the named Secret, not here). */
 export function buildRedisFailoverManifest(instance: InstanceConfig, options: FailoverRenderOptions) {
-    const affinity = placementAffinity(options.placementLabel, instance.purpose);
+    const placement = (component: FailoverComponent) => ({
+        affinity: placementAffinity(options.placementLabel, instance.purpose, instance.name, component),
+        topologySpreadConstraints: zoneSpread(instance.name, component),
+    });
     const tolerations = instance.taint ? [tolerationFor(instance.taint)] : undefined;
     const { redis, sentinel } = instance;
+    const command = redisCommand(instance);
     const storage =
         redis.storage.kind === "emptyDir"
             ? { emptyDir: {} }
@@ -139,16 +175,17 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
                 replicas: sentinel.replicas,
                 ...(sentinel.resources ? { resources: sentinel.resources } : {}),
                 customConfig: sentinelConfigLines(sentinel),
-                affinity,
+                ...placement("sentinel"),
                 ...(tolerations ? { tolerations } : {}),
                 ...(options.sentinelExporter ? { exporter: { enabled: true, image: options.exporterImage } } : {}),
             },
             redis: {
                 replicas: redis.replicas,
+                ...(command ? { command } : {}),
                 resources: redis.resources,
                 storage,
                 customConfig: redisConfigLines(redis),
-                affinity,
+                ...placement("redis"),
                 ...(tolerations ? { tolerations } : {}),
                 exporter: { enabled: redis.exporter, image: options.exporterImage },
             },
@@ -232,6 +269,7 @@ export class RedisFailover extends pulumi.ComponentResource {
                     expectSentinels: instance.sentinel.replicas,
                     password: this.password,
                     timeoutSeconds: args.verify.timeoutSeconds,
+                    allowExternalServices: args.verify.allowExternalServices,
                 },
                 { parent: this, dependsOn: [this.resource] },
             );

@@ -6,16 +6,33 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NodeConfig, Taint } from "../config/types";
 import { PROJECT } from "../facts/project";
-import { joinClusterCommand, scriptCommand } from "./nodeScripts";
+import { nodeIngressRules } from "./nodeNetwork";
+import { lookUpSubnet } from "./nodeZones";
+import { ZONE_TOPOLOGY_KEY } from "./placement";
+import { joinClusterCommand, joinParameters, scriptCommand, taintArgument } from "./nodeScripts";
+
+export type { IngressRule } from "./nodeNetwork";
+export { nodeIngressRules } from "./nodeNetwork";
+export { joinParameters, taintArgument } from "./nodeScripts";
 
 /** Canonical's AWS account, owner of the official Ubuntu images. */
 export const CANONICAL_OWNER_ID = "099720109477";
 /** Value of the `managed-by` tag on everything this program creates in EC2. */
 export const MANAGED_BY = PROJECT;
 
-/** EC2 Name tag of a purpose's node, and the start of its node names. */
+/** The start of the node names of a purpose's nodes, and the EC2 Name tag of its first. */
 export function purposeName(prefix: string, purpose: string): string {
     return `${prefix}-${purpose}`;
+}
+
+/**
+ * The name of the component (and the start of its resources' names) of a purpose's node at
+ * `index` in `nodes.<purpose>`: `auth-node` for the first, as when a purpose had one node, so an
+ * existing stack keeps its node; then `auth-node-2`, `auth-node-3`. A node is known by its position:
+ * add nodes at the end of the list.
+ */
+export function nodeComponentName(purpose: string, index: number): string {
+    return index === 0 ? `${purpose}-node` : `${purpose}-node-${index + 1}`;
 }
 
 /** What a plan shows for the part of a node name that comes from the instance id. */
@@ -44,60 +61,10 @@ export function ubuntuImageNameFilter(architecture: "arm64" | "amd64"): string {
     return `ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-${architecture}-server-*`;
 }
 
-/** Tags that let anyone find every node (and any orphan) of a stack. */
-export function nodeTags(prefix: string, purpose: string, stack: string): Record<string, string> {
-    return { Name: purposeName(prefix, purpose), stack, purpose, "managed-by": MANAGED_BY };
-}
-
-/** One ingress rule of the node security group. */
-export interface IngressRule {
-    /** What the rule is for. */
-    description: string;
-    /** IP protocol: `tcp`, or a number (`4` is IP-in-IP). */
-    protocol: string;
-    /** First port (0 for protocols without ports). */
-    fromPort: number;
-    /** Last port. */
-    toPort: number;
-    /** Security groups allowed as sources. */
-    securityGroups: string[];
-    /** Whether members of this group may reach each other. */
-    self: boolean;
-}
-
-/**
- * What a kubeadm worker running Calico must accept from the cluster, and nothing else: kubelet
- * from the control plane, BGP and IP-in-IP between nodes. No rule is open to 0.0.0.0/0.
- */
-export function nodeIngressRules(cluster: ClusterConfig): IngressRule[] {
-    const clusterGroups = [...new Set([cluster.controlPlaneSecurityGroupId, ...cluster.securityGroupIds])];
-    return [
-        {
-            description: "kubelet API from the control plane",
-            protocol: "tcp",
-            fromPort: 10250,
-            toPort: 10250,
-            securityGroups: [cluster.controlPlaneSecurityGroupId],
-            self: false,
-        },
-        { description: "Calico BGP between nodes", protocol: "tcp", fromPort: 179, toPort: 179, securityGroups: clusterGroups, self: true },
-        { description: "Calico IP-in-IP between nodes", protocol: "4", fromPort: 0, toPort: 0, securityGroups: clusterGroups, self: true },
-    ];
-}
-
-/** `key=value:effect` as kubectl taint takes it. */
-export function taintArgument(taint: Taint): string {
-    return taint.value === "" ? `${taint.key}:${taint.effect}` : `${taint.key}=${taint.value}:${taint.effect}`;
-}
-
-/** Parameters of the join script: endpoint, name, label and taint; never the token. */
-export function joinParameters(cluster: ClusterConfig, name: string, label: string, taint?: Taint): Record<string, string> {
-    return {
-        API_SERVER_ENDPOINT: cluster.controlPlaneEndpoint,
-        NODE_NAME: name,
-        NODE_LABELS: label,
-        ...(taint ? { NODE_TAINT_KEY: taint.key, NODE_TAINT_VALUE: taint.value, NODE_TAINT_EFFECT: taint.effect } : {}),
-    };
+/** Tags that let anyone find every node (and any orphan) of a stack; Name `<prefix>-<purpose>`, `-2`... after the first. */
+export function nodeTags(prefix: string, purpose: string, stack: string, index = 0): Record<string, string> {
+    const name = purposeName(prefix, purpose) + (index === 0 ? "" : `-${index + 1}`);
+    return { Name: name, stack, purpose, "managed-by": MANAGED_BY };
 }
 
 /** Arguments of a `RedisNode` component. */
@@ -115,10 +82,10 @@ export interface RedisNodeArgs {
     /** Private key for SSH to the control plane and the node (secret); the SSH agent when absent. */
     sshPrivateKey?: pulumi.Output<string>;
     /**
-     * Resolves once the vCPU quota preflight passed; the instance waits for it, so a failed check
-     * creates nothing. Absent when the check is switched off.
+     * Resolves once the preflights (vCPU quota, zones) passed; the node waits for it, so a failed
+     * check creates nothing. Absent when no check runs.
      */
-    quotaCheck?: pulumi.Output<unknown>;
+    preflight?: pulumi.Output<unknown>;
 }
 
 /** A dedicated node: EC2 instance, security group, and the commands that join and remove it. */
@@ -127,17 +94,19 @@ export class RedisNode extends pulumi.ComponentResource {
     readonly instance: aws.ec2.Instance;
     /** Kubernetes node name: `<prefix>-<purpose>-<last 8 of the instance id>`, one per instance. */
     readonly nodeName: pulumi.Output<string>;
+    /** The availability zone of the node's subnet, which its `topology.kubernetes.io/zone` label carries. */
+    readonly zone: pulumi.Output<string>;
     /** The last step: label and taint reconciled and the node Ready. Depend on this. */
     readonly ready: command.remote.Command;
 
     constructor(name: string, args: RedisNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:aws:RedisNode", name, {}, opts);
         const { node, cluster } = args;
-        const tags = nodeTags(cluster.nodeNamePrefix, node.purpose, args.stack);
+        const tags = nodeTags(cluster.nodeNamePrefix, node.purpose, args.stack, node.index);
         const label = `${args.placementLabel}=${node.purpose}`;
 
-        // Nothing of the node is created before the quota preflight has passed.
-        const afterQuotaCheck = <T>(value: T): pulumi.Input<T> => (args.quotaCheck ? args.quotaCheck.apply(() => value) : value);
+        // Nothing of the node is created before the preflights have passed.
+        const afterQuotaCheck = <T>(value: T): pulumi.Input<T> => (args.preflight ? args.preflight.apply(() => value) : value);
 
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-sg`,
@@ -275,6 +244,27 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [removal, prepare] },
         );
 
+        // The zone label the pods' zone spread needs (components/placement.ts): a node without it is
+        // never used, and kubeadm nodes get it only from a cloud controller manager. Set from the
+        // subnet's zone; a node that joined before this step existed gets it on the next `up`.
+        this.zone = pulumi.output(lookUpSubnet(node.subnetId, { parent: this })).apply((subnet) => subnet.availabilityZone);
+        const zoneLabel = new command.remote.Command(
+            `${name}-zone`,
+            {
+                connection: onControlPlane,
+                create: pulumi.all([this.nodeName, this.instance.privateIp, this.zone]).apply(([nodeName, address, zone]) =>
+                    scriptCommand("label-node.sh", {
+                        NODE_NAME: nodeName,
+                        NODE_IP: address,
+                        NODE_LABEL: `${ZONE_TOPOLOGY_KEY}=${zone}`,
+                        READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
+                    }),
+                ),
+                triggers,
+            },
+            { parent: this, dependsOn: [join] },
+        );
+
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
@@ -290,9 +280,14 @@ export class RedisNode extends pulumi.ComponentResource {
                 ),
                 triggers,
             },
-            { parent: this, dependsOn: [join] },
+            { parent: this, dependsOn: [zoneLabel] },
         );
 
-        this.registerOutputs({ nodeName: this.nodeName, instanceId: this.instance.id, privateIp: this.instance.privateIp });
+        this.registerOutputs({
+            nodeName: this.nodeName,
+            instanceId: this.instance.id,
+            privateIp: this.instance.privateIp,
+            zone: this.zone,
+        });
     }
 }

@@ -62,9 +62,22 @@ function keyOf(path: readonly PropertyKey[]): string {
     );
 }
 
-/** One issue per key: unknown keys are split out with the nearest known key as a hint. */
+/** Whether an issue says the value is not of the option's type at all (a list given for an object). */
+const wrongType = (issue: z.core.$ZodIssue) => issue.code === "invalid_type" && issue.path.length === 0;
+
+/**
+ * One issue per key: unknown keys are split out with the nearest known key as a hint. A value that
+ * fits no form of a union (`nodes.<p>`: one node or a list of them) is reported by the form its
+ * type matches, so each problem still names its key.
+ */
 function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
     return issues.flatMap((issue): ConfigIssue[] => {
+        if (issue.code === "invalid_union" && issue.errors.length > 0) {
+            const matching = issue.errors.filter((errors) => !errors.some(wrongType));
+            if (matching.length === 1)
+                return toConfigIssues(matching[0].map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+            if (matching.length === 0) return [{ key: keyOf(issue.path), message: "must be an object or a list of them" }];
+        }
         if (issue.code === "unrecognized_keys") {
             const known = issue.message.startsWith(UNKNOWN_KEY_PREFIX) ? issue.message.slice(UNKNOWN_KEY_PREFIX.length).split(", ") : [];
             return issue.keys.map((key) => {

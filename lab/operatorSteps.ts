@@ -24,6 +24,8 @@ export interface OperatorGroup {
     holdsData?: boolean;
     customConfig?: string[];
     sentinelCustomConfig?: string[];
+    minReplicasToWrite?: number;
+    minReplicasMaxLag?: number;
 }
 
 /** redis.conf of one server, as the operator writes it to its redis ConfigMap (`redisName`, facts/operator.ts). */

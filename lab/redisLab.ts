@@ -58,6 +58,9 @@ export interface GroupSpec {
     customConfig?: string[];
     /** Further sentinel customConfig lines (`SENTINEL SET`), after the timings. */
     sentinelCustomConfig?: string[];
+    /** `min-replicas-to-write` and `min-replicas-max-lag`, rendered as the stack renders them; none when absent. */
+    minReplicasToWrite?: number;
+    minReplicasMaxLag?: number;
     /** Ports to listen on, by index; free ones for those not given. */
     ports?: { redis?: number[]; sentinels?: number[] };
 }

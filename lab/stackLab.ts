@@ -21,6 +21,8 @@ export function labSpecs(config: StackConfig): GroupSpec[] {
         holdsData: instance.holdsData,
         customConfig: instance.redis.customConfig,
         sentinelCustomConfig: instance.sentinel.customConfig,
+        minReplicasToWrite: instance.redis.minReplicasToWrite,
+        minReplicasMaxLag: instance.redis.minReplicasMaxLag,
         downAfterMilliseconds: instance.sentinel.downAfterMilliseconds,
         failoverTimeout: instance.sentinel.failoverTimeout,
         masterName: MASTER_NAME,

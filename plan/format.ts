@@ -50,10 +50,16 @@ export function describeResource(resource: RecordedResource): string {
                 "matchExpressions",
                 "0",
             ) as Record<string, unknown> | undefined;
+            const apart = get(redis, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey");
+            const spread = get(redis, "topologySpreadConstraints", "0") as Record<string, unknown> | undefined;
             return (
                 `name=${text(get(inputs, "metadata", "name"))} sentinels=${text(get(inputs, "spec", "sentinel", "replicas"))} ` +
                 `redis=${text(redis.replicas)} storage=${storageText} limits=${text(get(redis, "resources", "limits"))} ` +
                 `config=${text(redis.customConfig)} node=${text(placement?.key)}=${text(get(placement, "values", "0"))} ` +
+                (apart === undefined ? "" : `one per ${text(apart)} `) +
+                (spread === undefined
+                    ? ""
+                    : `spread over ${text(spread.topologyKey)} (maxSkew ${text(spread.maxSkew)}, ${text(spread.whenUnsatisfiable)}) `) +
                 `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}`
             );
         }
@@ -151,7 +157,9 @@ export function formatPlan(stack: string, run: ProgramRun): string {
     walk(undefined, 0);
     lines.push("", "Outputs:");
     const flatten = (value: unknown, prefix: string) => {
-        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        if (Array.isArray(value) && value.length > 0) {
+            value.forEach((item, index) => flatten(item, `${prefix}[${index}]`));
+        } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
             for (const [key, item] of Object.entries(value)) {
                 flatten(item, prefix ? `${prefix}.${key}` : key);
             }

@@ -1,6 +1,7 @@
 // The AWS account the offline plan pretends to query: the vCPU quota and running instances the
-// preflight reads. Its default is the account of the stack files' origin: a quota of 43 vCPUs and
-// 17 running On-Demand instances using 36 of them.
+// quota preflight reads, and the subnets (zone, VPC) the zone preflight reads. Its default is the
+// account of the stack files' origin: 17 running On-Demand instances using 36 vCPUs, the stack
+// files' subnets, and the Standard On-Demand quota raised from 43 to 64 vCPUs for prod's nine nodes.
 
 /** A running instance as the preflight sees it. */
 export interface SimulatedInstance {
@@ -14,22 +15,47 @@ export interface SimulatedInstance {
     tags?: Record<string, string>;
 }
 
+/** A subnet as the zone preflight sees it. */
+export interface SimulatedSubnet {
+    /** Availability zone. */
+    zone: string;
+    /** VPC it belongs to. */
+    vpcId: string;
+}
+
 /** What the simulated account answers. */
 export interface SimulatedAccount {
     /** Standard On-Demand vCPU quota. */
     vcpuQuota: number;
     /** Running instances. */
     running: SimulatedInstance[];
+    /** Subnets by id. */
+    subnets: Record<string, SimulatedSubnet>;
 }
 
 function fleet(prefix: string, instanceType: string, count: number): SimulatedInstance[] {
     return Array.from({ length: count }, (_, index) => ({ id: `i-${prefix}${index}`, instanceType }));
 }
 
-/** 1 t3.xlarge, 3 t3.large, 6 t3.medium, 7 t3.small: 36 vCPUs of a 43 vCPU quota. */
+const DEV_VPC = "vpc-0a1b2c3d4e5f60718";
+const PROD_VPC = "vpc-0b2c3d4e5f6071829";
+
+/**
+ * 1 t3.xlarge, 3 t3.large, 6 t3.medium, 7 t3.small: 36 vCPUs running. The quota was 43; dev's 3
+ * nodes (6 vCPUs) and prod's 9 (18 vCPUs) next to the 36 need 60, so it is raised to 64 (README).
+ * The subnets are the stack files', one per zone of ap-northeast-2 in each VPC.
+ */
 export const DEFAULT_ACCOUNT: SimulatedAccount = {
-    vcpuQuota: 43,
+    vcpuQuota: 64,
     running: [...fleet("xl", "t3.xlarge", 1), ...fleet("lg", "t3.large", 3), ...fleet("md", "t3.medium", 6), ...fleet("sm", "t3.small", 7)],
+    subnets: {
+        "subnet-0aa1b2c3d4e5f6071": { zone: "ap-northeast-2a", vpcId: DEV_VPC },
+        "subnet-0bb1b2c3d4e5f6071": { zone: "ap-northeast-2b", vpcId: DEV_VPC },
+        "subnet-0cc1b2c3d4e5f6071": { zone: "ap-northeast-2c", vpcId: DEV_VPC },
+        "subnet-0dd1b2c3d4e5f6071": { zone: "ap-northeast-2a", vpcId: PROD_VPC },
+        "subnet-0e2b3c4d5e6f70812": { zone: "ap-northeast-2b", vpcId: PROD_VPC },
+        "subnet-0f3c4d5e6f7081923": { zone: "ap-northeast-2c", vpcId: PROD_VPC },
+    },
 };
 
 /** What a plan's EC2 instances look like once running: instance type and tags. */
@@ -98,6 +124,13 @@ export function answerInvoke(
         }
         case "aws:ec2/getInstanceType:getInstanceType":
             return { ...inputs, defaultVcpus: simulatedVcpus(String(inputs.instanceType)) };
+        case "aws:ec2/getSubnet:getSubnet": {
+            const subnet = account.subnets[String(inputs.id)];
+            if (!subnet) {
+                throw new Error(`the simulated account has no subnet ${String(inputs.id)} (plan/simulatedAccount.ts)`);
+            }
+            return { ...inputs, availabilityZone: subnet.zone, vpcId: subnet.vpcId };
+        }
         case "aws:ec2/getAmi:getAmi":
             return { ...inputs, id: "ami-<newest Ubuntu 22.04, looked up at deploy>" };
         default:

@@ -240,6 +240,24 @@ describe("program (index.ts)", () => {
         });
     });
 
+    it("fails before creating anything when a highly available purpose's nodes are all in one zone", async () => {
+        const [a, b] = ["subnet-0dd1b2c3d4e5f6071", "subnet-0ab1b2c3d4e5f6071"];
+        const account = { ...DEFAULT_ACCOUNT, subnets: { ...DEFAULT_ACCOUNT.subnets, [b]: DEFAULT_ACCOUNT.subnets[a] } };
+        const nodes = [a, b, a].map((subnetId) => ({ instanceType: "t3.small", subnetId }));
+        // prod cut down to its cache instance (a smaller program; the preflight is the same).
+        let config = withSetting(stackConfig("prod"), "redis-ha:nodes", [], { cache: nodes });
+        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
+        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
+        await assert.rejects(runWithConfig("prod", config, [], account), (error: Error & { registered?: RecordedResource[] }) => {
+            assert.match(error.message, /zone preflight: redis-ha:nodes.cache: its 3 nodes are in 1 availability zone/);
+            assert.deepStrictEqual(
+                error.registered?.filter((r) => r.custom).map((r) => r.type),
+                [],
+            );
+            return true;
+        });
+    });
+
     it("creates nothing when the config is invalid", async () => {
         const config = withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "redis", "maxmemoryPolicy"], "lru");
         let registered = -1;

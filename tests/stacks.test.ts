@@ -49,8 +49,8 @@ export function namedObjects(run: ProgramRun): NamedObject[] {
         } else if (type === "aws:ec2/instance:Instance" && tags.Name !== undefined) add("account", `instance Name tag ${tags.Name}`);
     }
     // Nodes are registered by the join script, not as Pulumi resources: their names are in the outputs.
-    const nodes = (run.outputs.managedNodes ?? {}) as Record<string, { nodeName: string }>;
-    for (const node of Object.values(nodes)) add("cluster", `v1/Node ${node.nodeName}`);
+    const nodes = (run.outputs.managedNodes ?? {}) as Record<string, Array<{ nodeName: string }>>;
+    for (const node of Object.values(nodes).flat()) add("cluster", `v1/Node ${node.nodeName}`);
     return found;
 }
 
@@ -135,12 +135,40 @@ describe("stacks: dev and prod together", function () {
     });
 
     it("the vCPU preflight of one stack counts the other's running nodes, not its own", async () => {
-        // The seed's account (36 of 43 vCPUs running) once both stacks' nodes run: prod 6 vCPUs, dev 6.
+        // The seed's account (36 vCPUs running) once both stacks' nodes run: prod 9 nodes (18 vCPUs), dev 3 (6).
         const account = withDeployedNodes(withDeployedNodes(DEFAULT_ACCOUNT, "prod", prod.run.resources), "dev", dev.run.resources);
-        assert.strictEqual(account.running.length, DEFAULT_ACCOUNT.running.length + 6);
-        const result = await planStack("dev", undefined, account);
-        assert.ok(!result.ok, "both stacks' nodes do not fit a 43 vCPU quota next to the account's 36");
-        // 42 running = the account's 36 + prod's 6; dev's own 6 running nodes are counted once, as planned.
-        assert.match(result.problems.join("\n"), /need 6 vCPUs and 42 On-Demand vCPUs are already running; 48 exceeds .* of 43/);
+        assert.strictEqual(account.running.length, DEFAULT_ACCOUNT.running.length + 12);
+        // Both fit the raised quota of 64 (each plan above passed it); below 60 the second stack stops at its preflight.
+        // 54 running = the account's 36 + prod's 18; dev's own 6 running vCPUs are counted once, as planned.
+        const result = await planStack("dev", undefined, { ...account, vcpuQuota: 59 });
+        assert.ok(!result.ok, "both stacks' nodes do not fit a 59 vCPU quota next to the account's 36");
+        assert.match(result.problems.join("\n"), /need 6 vCPUs and 54 On-Demand vCPUs are already running; 60 exceeds .* of 59/);
+    });
+
+    it("prod's plan: at least 3 nodes per purpose over at least 2 zones (3 here), each failover waiting for all of its nodes", () => {
+        const instances = prod.run.resources.filter((r) => r.type === "aws:ec2/instance:Instance");
+        const zones = new Map<string, string[]>();
+        for (const instance of instances) {
+            const purpose = (instance.inputs.tags as Record<string, string>).purpose;
+            zones.set(purpose, [...(zones.get(purpose) ?? []), DEFAULT_ACCOUNT.subnets[String(instance.inputs.subnetId)].zone]);
+        }
+        assert.deepStrictEqual([...zones.keys()].sort(), ["auth", "cache", "streams"]);
+        for (const [purpose, list] of zones) {
+            assert.ok(list.length >= 3, `${purpose}: ${list.length} nodes`);
+            assert.strictEqual(new Set(list).size, 3, `${purpose}: zones ${list.join(", ")}`);
+            const failover = prod.run.resources.find((r) => r.name === `${purpose}-redis-failover`)!;
+            const ready = prod.run.resources.filter((r) => r.name.startsWith(`${purpose}-node`) && r.name.endsWith("-ready"));
+            assert.deepStrictEqual(ready.map((r) => r.name).sort(), [
+                `${purpose}-node-2-ready`,
+                `${purpose}-node-3-ready`,
+                `${purpose}-node-ready`,
+            ]);
+            for (const node of ready) assert.ok(failover.dependencies.includes(node.urn), `${failover.name} waits for ${node.name}`);
+        }
+        const managed = prod.run.outputs.managedNodes as Record<string, Array<{ zone: string }>>;
+        assert.deepStrictEqual(
+            managed.auth.map((node) => node.zone),
+            ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
+        );
     });
 });

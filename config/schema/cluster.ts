@@ -59,15 +59,23 @@ export const clusterSchema = strict(clusterShape).transform(({ controlPlaneHost,
     controlPlaneHost: controlPlaneHost ?? cluster.controlPlaneEndpoint.slice(0, cluster.controlPlaneEndpoint.lastIndexOf(":")),
 }));
 
-/** `nodes.<purpose>`: one dedicated EC2 node per purpose listed, in config order. */
+/** One dedicated EC2 node: its type, its subnet (and so its availability zone), its root volume. */
+const nodeSchema = strict({
+    instanceType: grammar(instanceTypeProblem),
+    subnetId: grammar((id) => awsIdProblem(id, "subnet")),
+    rootVolumeGiB: int(8, 16384).default(30),
+});
+
+/**
+ * `nodes.<purpose>`: the purpose's dedicated EC2 nodes, a list (one per zone subnet for HA), or one
+ * node written as an object (the original form, still accepted). Flattened in config order; a node's
+ * identity is its purpose and position (`index`, 0 for the first).
+ */
 export const nodesSchema = z
-    .record(
-        z.string(),
-        strict({
-            instanceType: grammar(instanceTypeProblem),
-            subnetId: grammar((id) => awsIdProblem(id, "subnet")),
-            rootVolumeGiB: int(8, 16384).default(30),
-        }),
-    )
+    .record(z.string(), z.union([nodeSchema, z.array(nodeSchema).min(1, "lists no node; leave the purpose out instead")]))
     .default({})
-    .transform((nodes) => Object.entries(nodes).map(([purpose, node]) => ({ purpose, ...node })));
+    .transform((nodes) =>
+        Object.entries(nodes).flatMap(([purpose, given]) =>
+            (Array.isArray(given) ? given : [given]).map((node, index) => ({ purpose, index, ...node })),
+        ),
+    );

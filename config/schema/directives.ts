@@ -15,6 +15,12 @@ const REDIS_REFUSED: Record<string, string> = {
         ["maxmemory", "maxmemory-policy", "appendonly"].map((d) => [d, "is set by this program from the typed setting; remove the line"]),
     ),
     ...Object.fromEntries(
+        ["min-replicas-to-write", "min-replicas-max-lag", "min-slaves-to-write", "min-slaves-max-lag"].map((d) => [
+            d,
+            "is set by this program from redis.minReplicasToWrite / redis.minReplicasMaxLag; remove the line",
+        ]),
+    ),
+    ...Object.fromEntries(
         ["requirepass", "masterauth", "masteruser", "user", "aclfile"].map((d) => [
             d,
             "is set by this program: auth comes from the instance's generated password Secret",

@@ -106,8 +106,24 @@ const redisSchema = strict({
     storage: storageSchema,
     customConfig: directives((line) => redisDirectiveProblem(line)),
     exporter: z.boolean().default(true),
+    // Writes the master refuses unless this many replicas are connected and in sync; defaults (in
+    // the stack) to 1 for data-holding instances of highly available stacks, 0 (off) elsewhere.
+    minReplicasToWrite: int(0).optional(),
+    // Seconds since a replica's last acknowledgement for it to count. 3 rather than Redis's 10: in the
+    // partition drill (BENCHMARKS.md, section 3) a cut-off master kept acknowledging writes, all lost,
+    // for about the lag (10.2-11.8 s at 10, 3.1 s at 3); replicas acknowledge every second.
+    minReplicasMaxLag: int(1, 3600).default(3),
 })
     .superRefine((redis, ctx) => {
+        const [toWrite, replicas] = [field(redis, "minReplicasToWrite"), field(redis, "replicas")];
+        if (Number.isInteger(toWrite) && Number.isInteger(replicas) && (toWrite as number) > (replicas as number) - 1)
+            ctx.addIssue({
+                code: "custom",
+                path: ["minReplicasToWrite"],
+                message:
+                    `${toWrite} is more than the ${(replicas as number) - 1} replica(s) of ${replicas} redis (replicas - 1): ` +
+                    `the master would refuse every write`,
+            });
         const [maxmemory, limit] = [field(redis, "maxmemory"), field(redis, "resources", "limits", "memory")];
         const valid = (typeof maxmemory === "number" || typeof maxmemory === "string") && !redisMaxmemoryProblem(maxmemory);
         const bytes = !valid ? undefined : typeof maxmemory === "number" ? maxmemory : parseRedisBytes(maxmemory);

@@ -37,6 +37,48 @@ function stackShape(stackName: string) {
     };
 }
 
+/** The smallest managed node group a highly available stack accepts per purpose, and its spread. */
+export const HA_MIN_NODES = 3;
+export const HA_MIN_SUBNETS = 2;
+
+/**
+ * A purpose's managed nodes against its instance. Redis and sentinel pods of one instance never
+ * share a node (required pod anti-affinity, components/placement.ts), so each needs a node of
+ * its own; a highly available stack needs at least 3 nodes in at least 2 subnets (the zones behind
+ * them are checked at preview: components/nodeZones.ts).
+ */
+function nodeCountRules(value: unknown, purpose: string, problem: (path: Array<string | number>, message: string) => void) {
+    // Parsed (a flat list with purposes) when every node is valid, else as given (a record).
+    const nodes = field(value, "nodes");
+    const given = Array.isArray(nodes) ? nodes.filter((node) => field(node, "purpose") === purpose) : field(nodes, purpose);
+    const list = Array.isArray(given) ? given : given !== null && typeof given === "object" ? [given] : [];
+    if (list.length === 0) return;
+    const instances = field(value, "instances");
+    const instance = Array.isArray(instances) ? instances.find((i) => field(i, "purpose") === purpose) : field(instances, purpose);
+    // Counts that are themselves refused (an even sentinel count) are left to their own message.
+    const valid = (part: string, n: unknown) => Number.isInteger(n) && (part === "redis" || (n as number) % 2 === 1);
+    const counts = (["redis", "sentinel"] as const).map((part) => [part, field(instance, part, "replicas")] as const);
+    const [part, most] = counts.filter(([p, n]) => valid(p, n)).sort((a, b) => (b[1] as number) - (a[1] as number))[0] ?? [];
+    const highlyAvailable = field(value, "highlyAvailable") === true;
+    if (highlyAvailable && list.length < HA_MIN_NODES)
+        problem(
+            ["nodes", purpose],
+            `a highly available stack needs at least ${HA_MIN_NODES} nodes per purpose (list them, one per zone subnet), got ${list.length}`,
+        );
+    else if (part && (most as number) > list.length)
+        problem(
+            ["nodes", purpose],
+            `lists ${list.length} node(s), but instances.${purpose}.${part}.replicas is ${most}: no two ${part} pods of one ` +
+                `instance share a node (required pod anti-affinity), so the rest would never be scheduled`,
+        );
+    const subnets = new Set(list.map((node) => field(node, "subnetId")).filter((id) => typeof id === "string"));
+    if (highlyAvailable && list.length >= HA_MIN_NODES && subnets.size < HA_MIN_SUBNETS)
+        problem(
+            ["nodes", purpose],
+            `a highly available stack needs its nodes in at least ${HA_MIN_SUBNETS} subnets of different zones, got only ${[...subnets].join(", ")}`,
+        );
+}
+
 /** Rules that need more than one top-level key. `value` may be partly invalid: every read is checked. */
 function crossRules(value: unknown, ctx: z.RefinementCtx) {
     const problem = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -91,6 +133,7 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
     const prefix = field(value, "cluster", "nodeNamePrefix");
     for (const purpose of nodePurposes) {
         if (!purposes.includes(purpose)) problem(["nodes", purpose], `names no instance; ${defined}`);
+        else nodeCountRules(value, purpose, problem);
         // Node names are `<prefix>-<purpose>-<8 hex of the instance id>` (components/redisNode.ts): a DNS label.
         const nodeName = `${typeof prefix === "string" ? prefix : "k8s-redis"}-${purpose}-01234567`;
         if (nodeName.length > 63)
@@ -111,7 +154,9 @@ function buildStackSchema(stackName: string) {
                     const given = instance.redis.storage;
                     const storage =
                         given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
-                    return { ...instance, redis: { ...instance.redis, storage } };
+                    // A data-holding instance of an HA stack acknowledges a write only with a replica in sync.
+                    const minReplicasToWrite = instance.redis.minReplicasToWrite ?? (stack.highlyAvailable && instance.holdsData ? 1 : 0);
+                    return { ...instance, redis: { ...instance.redis, storage, minReplicasToWrite } };
                 });
                 // A deleted app secret is kept 7 days where data is protected, deleted at once elsewhere.
                 const appSecrets = {

@@ -19,7 +19,9 @@ function stackFile(name: string, text: string): string {
     return file;
 }
 
-const bigFile = stackFile("big", devFile.replace(/instanceType: t3\.(medium|small)/g, "instanceType: t3.2xlarge"));
+const bigFile = stackFile("big", devFile.replace(/instanceType: t3\.(medium|small)/g, "instanceType: m5.4xlarge"));
+// prod with two auth nodes: a highly available stack needs three per purpose.
+const thinFile = stackFile("thin", prodFile.replace("      - { instanceType: t3.medium, subnetId: subnet-0f3c4d5e6f7081923 }\n", ""));
 const brokenFile = stackFile(
     "broken",
     devFile
@@ -40,6 +42,7 @@ const RUNS = [
     ["--stack", "dev", "--vcpu-quota", "41"],
     ["--stack", "big", "--config-file", bigFile],
     ["--stack", "broken", "--config-file", brokenFile],
+    ["--stack", "thin", "--config-file", thinFile],
     ["--stack", "prod", "--config-file", secretFile, "--json", jsonOut],
     [],
     ["--stack", "nosuchstack"],
@@ -122,13 +125,13 @@ describe("tools: plan", () => {
                 /app-env-secret\n\s+name=redis-ha\/dev\/app-env kms=aws\/secretsmanager recovery=none \(deleted at once\)/,
             );
             assert.match(dev.stdout, /image=quay.io\/spotahome\/redis-operator:v1.3.0-rc1 /);
-            assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n {2}vcpuQuota.runningVcpus = 36\n {2}vcpuQuota.quotaVcpus = 43/);
+            assert.match(dev.stdout, /vcpuQuota.plannedVcpus = 6\n {2}vcpuQuota.runningVcpus = 36\n {2}vcpuQuota.quotaVcpus = 64/);
             const prod = await plan("--stack", "prod");
             assert.strictEqual(prod.code, 0, prod.stderr);
             assert.match(prod.stdout, /app-env-secret\n\s+name=redis-ha\/prod\/app-env kms=aws\/secretsmanager recovery=7 days/);
             assert.deepStrictEqual(
-                [...prod.stdout.matchAll(/aws:ec2\/instance:Instance {2}\w+-node-instance\n\s+type=(\S+)/g)].map((m) => m[1]),
-                ["t3.large", "t3.medium", "t3.medium"],
+                [...prod.stdout.matchAll(/aws:ec2\/instance:Instance {2}\w+-node(?:-\d)?-instance\n\s+type=(\S+)/g)].map((m) => m[1]),
+                ["t3.medium", "t3.medium", "t3.medium", "t3.small", "t3.small", "t3.small", "t3.small", "t3.small", "t3.small"],
             );
         });
 
@@ -145,7 +148,7 @@ describe("tools: plan", () => {
         it("fails the plan for a stack whose nodes are too big for the default quota", async () => {
             const { code, stderr } = await plan("--stack", "big", "--config-file", bigFile);
             assert.strictEqual(code, 1);
-            assert.match(stderr, /need 24 vCPUs and 36 On-Demand vCPUs are already running; 60 exceeds .* of 43/);
+            assert.match(stderr, /need 48 vCPUs and 36 On-Demand vCPUs are already running; 84 exceeds .* of 64/);
         });
 
         it("fails on invalid config with every problem, naming each key, and plans nothing", async () => {
@@ -155,6 +158,14 @@ describe("tools: plan", () => {
             assert.match(stderr, /redis-ha:instances\.cache\.redis\.maxmemoryPolicy: must be one of/);
             assert.match(stderr, /redis-ha:instances\.auth\.redis\.maxmemory: 500mb .* exceeds 75%/);
             assert.match(stderr, /redis-ha:appEnv\[4\]\.instance: names no instance/);
+        });
+
+        it("fails a highly available stack with fewer than 3 nodes for a purpose, naming the key, and plans nothing", async () => {
+            assert.ok(!fs.readFileSync(thinFile, "utf8").includes("subnet-0f3c4d5e6f7081923 }\n    streams"), "one auth node less");
+            const { code, stdout, stderr } = await plan("--stack", "thin", "--config-file", thinFile);
+            assert.strictEqual(code, 1);
+            assert.strictEqual(stdout, "");
+            assert.match(stderr, /redis-ha:nodes\.auth: a highly available stack needs at least 3 nodes per purpose .* got 2/);
         });
 
         it("writes a --json plan with urn, type, name, parent and masked inputs, and no secret in clear", async () => {

@@ -5,7 +5,10 @@ import {
     buildRedisFailoverManifest,
     failoverEndpoints,
     FailoverRenderOptions,
+    DATA_HOLDING_APPENDFSYNC,
+    OPERATOR_REDIS_COMMAND,
     RedisFailover,
+    redisCommand,
     redisUrl,
     tolerationFor,
 } from "../../components/redisFailover";
@@ -53,7 +56,13 @@ describe("components: RedisFailover", () => {
             assert.strictEqual(spec.sentinel.replicas, 3);
             assert.strictEqual(spec.redis.replicas, 3);
             assert.deepStrictEqual(spec.sentinel.customConfig, ["down-after-milliseconds 5000", "failover-timeout 10000"]);
-            assert.deepStrictEqual(spec.redis.customConfig, ["maxmemory 256mb", "maxmemory-policy noeviction", "appendonly yes"]);
+            assert.deepStrictEqual(spec.redis.customConfig, [
+                "maxmemory 256mb",
+                "maxmemory-policy noeviction",
+                "appendonly yes",
+                "min-replicas-to-write 1",
+                "min-replicas-max-lag 3",
+            ]);
             assert.deepStrictEqual(spec.redis.storage, {
                 keepAfterDeletion: true,
                 persistentVolumeClaim: {
@@ -69,7 +78,7 @@ describe("components: RedisFailover", () => {
             const term = (spec.redis.affinity as NodeAffinity).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
                 .nodeSelectorTerms[0];
             assert.deepStrictEqual(term.matchExpressions, [{ key: "redis-cluster", operator: "In", values: ["auth"] }]);
-            assert.deepStrictEqual(spec.sentinel.affinity, spec.redis.affinity);
+            assert.deepStrictEqual(spec.sentinel.affinity.nodeAffinity, spec.redis.affinity.nodeAffinity);
             assert.deepStrictEqual(spec.redis.exporter, { enabled: true, image: "oliver006/redis_exporter:v1.62.0" });
             assert.deepStrictEqual(spec.auth, { secretPath: "auth-redis-auth" });
             assert.strictEqual("tolerations" in spec.redis, false, "untainted nodes need no tolerations");
@@ -82,7 +91,14 @@ describe("components: RedisFailover", () => {
             const cache = config.instances.find((i) => i.purpose === "cache")!;
             const { spec } = buildRedisFailoverManifest(cache, renderOptions(config));
             assert.deepStrictEqual(spec.redis.storage, { emptyDir: {} });
-            assert.deepStrictEqual(spec.redis.customConfig, ["maxmemory 512mb", "maxmemory-policy allkeys-lru", "appendonly no", "hz 20"]);
+            assert.deepStrictEqual(spec.redis.customConfig, [
+                "maxmemory 512mb",
+                "maxmemory-policy allkeys-lru",
+                "appendonly no",
+                "min-replicas-to-write 0",
+                "min-replicas-max-lag 3",
+                "hz 20",
+            ]);
         });
 
         it("tolerates the purpose's taint on redis and sentinel pods", () => {
@@ -103,6 +119,40 @@ describe("components: RedisFailover", () => {
                 effect: "NoExecute",
             });
         });
+    });
+
+    describe("redisCommand: AOF from start-up for data-holding instances", () => {
+        it("keeps the operator's default command and config file, then turns AOF on with everysec", () => {
+            assert.deepStrictEqual(OPERATOR_REDIS_COMMAND, ["redis-server", "/redis/redis.conf"]);
+            assert.strictEqual(DATA_HOLDING_APPENDFSYNC, "everysec");
+            assert.deepStrictEqual(redisCommand({ holdsData: true }), [
+                "redis-server",
+                "/redis/redis.conf",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+            ]);
+        });
+
+        it("leaves the operator's default to instances that hold no data", () => {
+            assert.strictEqual(redisCommand({ holdsData: false }), undefined);
+        });
+
+        for (const [stack, config] of Object.entries(stacks)) {
+            it(`${stack}: spec.redis.command is rendered exactly for the data-holding instances`, () => {
+                for (const instance of config.instances) {
+                    const { spec } = buildRedisFailoverManifest(instance, renderOptions(config));
+                    const command = (spec.redis as { command?: string[] }).command;
+                    assert.deepStrictEqual(command, instance.holdsData ? redisCommand(instance) : undefined, instance.purpose);
+                    assert.strictEqual("command" in spec.sentinel, false, "sentinels keep the operator's command");
+                }
+                assert.ok(
+                    config.instances.some((i) => i.holdsData),
+                    `${stack} has a data-holding instance`,
+                );
+            });
+        }
     });
 
     describe("endpoints and URLs", () => {

@@ -166,8 +166,8 @@ describe("components: RedisNode", () => {
             assert.deepStrictEqual(instance.ignoreChanges, []);
         });
 
-        it("orders the commands: prepare, reset hook, removal hook, join, ready; destroy runs them backwards", () => {
-            const order = ["prepare", "reset", "removal", "join", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
+        it("orders the commands: prepare, reset hook, removal hook, join, zone label, ready; destroy runs them backwards", () => {
+            const order = ["prepare", "reset", "removal", "join", "zone", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
             for (let later = 1; later < order.length; later++) {
                 const before = order[later - 1];
                 assert.ok(waitsFor(resources, order[later].urn).has(before.urn), `${order[later].name} waits for ${before.name}`);

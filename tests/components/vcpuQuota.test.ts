@@ -5,9 +5,9 @@ import { recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 
 const NODES: NodeConfig[] = [
-    { purpose: "auth", instanceType: "t3.medium", subnetId: "subnet-0a", rootVolumeGiB: 30 },
-    { purpose: "streams", instanceType: "t3.small", subnetId: "subnet-0b", rootVolumeGiB: 30 },
-    { purpose: "cache", instanceType: "t3.small", subnetId: "subnet-0c", rootVolumeGiB: 30 },
+    { purpose: "auth", index: 0, instanceType: "t3.medium", subnetId: "subnet-0a", rootVolumeGiB: 30 },
+    { purpose: "streams", index: 0, instanceType: "t3.small", subnetId: "subnet-0b", rootVolumeGiB: 30 },
+    { purpose: "cache", index: 0, instanceType: "t3.small", subnetId: "subnet-0c", rootVolumeGiB: 30 },
 ];
 
 async function measure(account: SimulatedAccount, nodes: NodeConfig[] = NODES) {
@@ -32,8 +32,16 @@ describe("components: vCPU quota preflight", () => {
         assert.match(problem!, /need 8 vCPUs and 36 On-Demand vCPUs are already running; 44 exceeds .*L-1216C47A\) of 43/);
     });
 
-    it("measures the seed's account: 3 small nodes (6 vCPUs) next to 36 running fit 43", async () => {
-        assert.deepStrictEqual(await measure(DEFAULT_ACCOUNT), { plannedVcpus: 6, runningVcpus: 36, quotaVcpus: 43 });
+    it("measures the seed's account: 3 small nodes (6 vCPUs) next to 36 running fit the raised quota of 64", async () => {
+        assert.deepStrictEqual(await measure(DEFAULT_ACCOUNT), { plannedVcpus: 6, runningVcpus: 36, quotaVcpus: 64 });
+    });
+
+    it("counts every node of every purpose: prod's nine (18 vCPUs) would not have fit the original 43", async () => {
+        const nine = ["auth", "streams", "cache"].flatMap((purpose) =>
+            [0, 1, 2].map((index) => ({ ...NODES[0], purpose, index, instanceType: purpose === "auth" ? "t3.medium" : "t3.small" })),
+        );
+        assert.deepStrictEqual(await measure(DEFAULT_ACCOUNT, nine), { plannedVcpus: 18, runningVcpus: 36, quotaVcpus: 64 });
+        await assert.rejects(measure({ ...DEFAULT_ACCOUNT, vcpuQuota: 43 }, nine), /need 18 vCPUs and 36 .* 54 exceeds .* of 43/);
     });
 
     it("fails the check, with the numbers, when the quota is too small", async () => {
@@ -42,6 +50,7 @@ describe("components: vCPU quota preflight", () => {
 
     it("does not count spot instances, non-standard families, or this stack's own running nodes", async () => {
         const account: SimulatedAccount = {
+            ...DEFAULT_ACCOUNT,
             vcpuQuota: 16,
             running: [
                 { id: "i-od", instanceType: "t3.xlarge" },

@@ -25,12 +25,19 @@ describe("config: cluster and nodes", () => {
         assert.strictEqual(config.cluster?.nodeNamePrefix, CLUSTER_DEFAULTS.nodeNamePrefix);
     });
 
-    it("prod declares its own instance types", () => {
+    it("prod declares three nodes per purpose, each in its own subnet, with their types", () => {
         const config = parseStackConfigOrThrow(stackConfig("prod"));
         assert.deepStrictEqual(
-            config.nodes.map((n) => n.instanceType),
-            ["t3.large", "t3.medium", "t3.medium"],
+            config.nodes.map((n) => `${n.purpose}[${n.index}]:${n.instanceType}`),
+            [0, 1, 2]
+                .map((i) => `auth[${i}]:t3.medium`)
+                .concat(
+                    [0, 1, 2].map((i) => `streams[${i}]:t3.small`),
+                    [0, 1, 2].map((i) => `cache[${i}]:t3.small`),
+                ),
         );
+        for (const purpose of ["auth", "streams", "cache"])
+            assert.strictEqual(new Set(config.nodes.filter((n) => n.purpose === purpose).map((n) => n.subnetId)).size, 3, purpose);
     });
 
     it("refuses a prefix that makes node names (with the instance-id suffix) longer than a DNS label", () => {
@@ -95,5 +102,59 @@ describe("config: cluster and nodes", () => {
             issueAt(withSetting(dev, CLUSTER, ["kubernetesVersion"], "1.28"), `${CLUSTER}.kubernetesVersion`),
             /exact Kubernetes version/,
         );
+    });
+
+    describe("several nodes per purpose", () => {
+        const prod = stackConfig("prod");
+        const node = (subnet: string) => ({ instanceType: "t3.small", subnetId: subnet });
+        const [A, B, C] = ["subnet-0aa1b2c3d4e5f6071", "subnet-0bb1b2c3d4e5f6071", "subnet-0cc1b2c3d4e5f6071"];
+
+        it("accepts a list and the single-object form alike, numbering each purpose's nodes from 0", () => {
+            const config = parseStackConfigOrThrow(withSetting(dev, NODES, ["auth"], [node(A), node(B)]));
+            assert.deepStrictEqual(
+                config.nodes.map((n) => [n.purpose, n.index, n.subnetId]),
+                [
+                    ["auth", 0, A],
+                    ["auth", 1, B],
+                    ["streams", 0, "subnet-0bb1b2c3d4e5f6071"],
+                    ["cache", 0, "subnet-0cc1b2c3d4e5f6071"],
+                ],
+            );
+        });
+
+        it("names a list entry's problem by its index, and refuses an empty list or another shape", () => {
+            const config = withSetting(dev, NODES, ["auth"], [node(A), { instanceType: "t3.small", subnetId: "subnet_b", zone: "a" }]);
+            assert.match(issueAt(config, `${NODES}.auth[1].subnetId`), /subnet id/);
+            assert.match(issueAt(config, `${NODES}.auth[1].zone`), /unknown setting/);
+            assert.match(issueAt(withSetting(dev, NODES, ["auth"], []), `${NODES}.auth`), /lists no node/);
+            assert.match(issueAt(withSetting(dev, NODES, ["auth"], "t3.small"), `${NODES}.auth`), /must be an object or a list/);
+        });
+
+        it("a highly available stack needs at least 3 nodes per purpose", () => {
+            const two = withSetting(prod, NODES, ["auth"], [node(A), node(B)]);
+            assert.match(issueAt(two, `${NODES}.auth`), /highly available stack needs at least 3 nodes per purpose .* got 2/);
+            assert.match(issueAt(withSetting(prod, NODES, ["cache"], node(A)), `${NODES}.cache`), /at least 3 nodes .* got 1/);
+            assert.deepStrictEqual(parseStackConfig(withSetting(prod, NODES, ["auth"], [node(A), node(B), node(C)])).issues, []);
+        });
+
+        it("a highly available stack needs at least 2 distinct subnets per purpose", () => {
+            const one = withSetting(prod, NODES, ["streams"], [node(A), node(A), node(A)]);
+            assert.match(issueAt(one, `${NODES}.streams`), /at least 2 subnets of different zones, got only subnet-0aa1b2c3d4e5f6071/);
+            assert.deepStrictEqual(parseStackConfig(withSetting(prod, NODES, ["streams"], [node(A), node(A), node(B)])).issues, []);
+        });
+
+        it("every redis and every sentinel needs a node of its own, in any stack", () => {
+            const config = withSetting(dev, "redis-ha:instances", ["cache", "redis", "replicas"], 2);
+            assert.match(
+                issueAt(config, `${NODES}.cache`),
+                /lists 1 node\(s\), but instances.cache.redis.replicas is 2: no two redis pods/,
+            );
+            assert.deepStrictEqual(parseStackConfig(withSetting(config, NODES, ["cache"], [node(A), node(B)])).issues, []);
+        });
+
+        it("bring your own nodes: a highly available stack without nodes is not counted", () => {
+            const config = withSetting(withSetting(prod, NODES, [], undefined), CLUSTER, [], undefined);
+            assert.deepStrictEqual(parseStackConfig(config, "prod").issues, []);
+        });
     });
 });

@@ -17,6 +17,7 @@ type Def = {
     shape?: Record<string, z.ZodType>;
     valueType?: z.ZodType;
     defaultValue?: unknown;
+    options?: z.ZodType[];
 };
 
 function walk(schema: z.ZodType, key: string, out: SchemaKey[], found?: { default: unknown }): void {
@@ -24,6 +25,8 @@ function walk(schema: z.ZodType, key: string, out: SchemaKey[], found?: { defaul
     if (def.type === "default") return walk(def.innerType!, key, out, { default: def.defaultValue });
     if (def.type === "optional" || def.type === "prefault") return walk(def.innerType!, key, out, found);
     if (def.type === "pipe") return walk(def.in!, key, out, found);
+    // `nodes.<p>`: one node or a list of them; the table documents the node's keys.
+    if (def.type === "union") return walk(def.options![0], key, out, found);
     const shape = def.type === "object" && schema !== resourcesSchema ? def.shape! : undefined;
     if (shape && Object.keys(shape).length > 0) {
         for (const [name, child] of Object.entries(shape)) walk(child, `${key}.${name}`, out);

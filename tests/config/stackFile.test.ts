@@ -107,6 +107,7 @@ describe("config: stack files", () => {
             `${I}.redis.storage.persistentVolumeClaim.accessModes[0]`,
             `${I}.sentinel.customConfig[0]`,
             `${I}.sentinel.replicas`,
+            "redis-ha:nodes.cache", // a highly available stack: at least 3 nodes
             "redis-ha:nodes.cache.instanceType",
             "redis-ha:nodes.cache.subnetId",
             "redis-ha:sshPrivateKey",

@@ -1,0 +1,99 @@
+// Several nodes per purpose: their names, and the zone preflight and zone label that keep a highly
+// available group over at least two availability zones.
+
+import * as assert from "assert";
+import { checkNodeZones, nodeZonesProblem } from "../../components/nodeZones";
+import { nodeComponentName, nodeTags, RedisNode } from "../../components/redisNode";
+import { NodeConfig, parseStackConfigOrThrow } from "../../config";
+import { recordResources, resolveExport } from "../../plan/mockRuntime";
+import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
+import { stackConfig } from "../support/stacks";
+
+const prod = parseStackConfigOrThrow(stackConfig("prod"), "prod");
+const PROD_VPC = prod.cluster!.vpcId;
+
+async function zonesOf(nodes: NodeConfig[], account: SimulatedAccount = DEFAULT_ACCOUNT, vpcId = PROD_VPC) {
+    const { result } = await recordResources({ stack: "prod", invoke: (token, inputs) => answerInvoke(account, token, inputs) }, () =>
+        resolveExport(checkNodeZones({ nodes, vpcId })),
+    );
+    return result;
+}
+
+describe("components: nodes over zones", () => {
+    it("names the first node of a purpose as a single node was always named, then -2, -3", () => {
+        assert.deepStrictEqual(
+            [0, 1, 2].map((index) => nodeComponentName("auth", index)),
+            ["auth-node", "auth-node-2", "auth-node-3"],
+        );
+        assert.strictEqual(nodeTags("k8s-redis-prod", "auth", "prod").Name, "k8s-redis-prod-auth");
+        assert.strictEqual(nodeTags("k8s-redis-prod", "auth", "prod", 2).Name, "k8s-redis-prod-auth-3");
+    });
+
+    it("passes when every purpose spans two zones, and names each purpose that does not", () => {
+        const two = [
+            { subnetId: "subnet-a", zone: "az-a" },
+            { subnetId: "subnet-b", zone: "az-b" },
+            { subnetId: "subnet-b", zone: "az-b" },
+        ];
+        assert.strictEqual(nodeZonesProblem({ auth: two, cache: two }), undefined);
+        const one = [
+            { subnetId: "subnet-a", zone: "az-a" },
+            { subnetId: "subnet-c", zone: "az-a" },
+            { subnetId: "subnet-a", zone: "az-a" },
+        ];
+        const problem = nodeZonesProblem({ auth: two, cache: one, streams: one })!;
+        assert.match(
+            problem,
+            /^zone preflight: redis-ha:nodes.cache: its 3 nodes are in 1 availability zone \(subnet-a in az-a, subnet-c in az-a/,
+        );
+        assert.match(problem, /; redis-ha:nodes.streams: /);
+        assert.doesNotMatch(problem, /nodes.auth/);
+    });
+
+    it("prod's nodes: three per purpose, over three zones of the simulated account", async () => {
+        const zones = (await zonesOf(prod.nodes)) as Record<string, Array<{ zone: string }>>;
+        assert.deepStrictEqual(Object.keys(zones), ["auth", "streams", "cache"]);
+        for (const nodes of Object.values(zones)) {
+            assert.deepStrictEqual(
+                nodes.map((n) => n.zone),
+                ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
+            );
+        }
+    });
+
+    it("fails naming the key when two distinct subnets are in one zone, and a subnet outside the cluster's VPC", async () => {
+        const account = {
+            ...DEFAULT_ACCOUNT,
+            subnets: { ...DEFAULT_ACCOUNT.subnets, "subnet-0aa": { zone: "ap-northeast-2a", vpcId: PROD_VPC } },
+        };
+        const nodes = prod.nodes.map((node) => (node.purpose === "auth" && node.index > 0 ? { ...node, subnetId: "subnet-0aa" } : node));
+        await assert.rejects(zonesOf(nodes, account), /zone preflight: redis-ha:nodes.auth: its 3 nodes are in 1 availability zone/);
+        await assert.rejects(
+            zonesOf(prod.nodes, DEFAULT_ACCOUNT, "vpc-0a1b2c3d4e5f60718"),
+            /subnet-0dd1b2c3d4e5f6071 is in vpc-0b2c.*not in the cluster's vpc-0a1b2c3d4e5f60718 \(redis-ha:cluster.vpcId\)/,
+        );
+        const unknown = prod.nodes.map((node) => ({ ...node, subnetId: "subnet-0123456789abcdef0" }));
+        await assert.rejects(zonesOf(unknown), /cannot look up subnet subnet-0123456789abcdef0/);
+    });
+
+    it("labels each node with its subnet's zone before the purpose label, so the zone spread can use it", async () => {
+        const node = prod.nodes.find((n) => n.purpose === "auth" && n.index === 1)!;
+        const { resources } = await recordResources(
+            { stack: "prod", invoke: (token, inputs) => answerInvoke(DEFAULT_ACCOUNT, token, inputs) },
+            () =>
+                new RedisNode(nodeComponentName(node.purpose, node.index), {
+                    node,
+                    cluster: prod.cluster!,
+                    placementLabel: "redis-cluster",
+                    stack: "prod",
+                }),
+        );
+        const byName = new Map(resources.map((r) => [r.name, r]));
+        const zone = byName.get("auth-node-2-zone")!;
+        assert.match(String(zone.inputs.create), /^# redis-ha: scripts\/label-node.sh\n/);
+        assert.match(String(zone.inputs.create), /NODE_LABEL='topology.kubernetes.io\/zone=ap-northeast-2b'/);
+        assert.ok(zone.dependencies.includes(byName.get("auth-node-2-join")!.urn));
+        assert.ok(byName.get("auth-node-2-ready")!.dependencies.includes(zone.urn));
+        assert.strictEqual(byName.get("auth-node-2-instance")!.inputs.subnetId, "subnet-0e2b3c4d5e6f70812");
+    });
+});

@@ -1,0 +1,111 @@
+// Where a RedisFailover's pods run (components/placement.ts) and the replication-safety lines, as
+// rendered into the custom resource and checked against the operator's CRD.
+
+import Ajv, { ValidateFunction } from "ajv";
+import * as assert from "assert";
+import { buildRedisFailoverManifest, FailoverRenderOptions } from "../../components/redisFailover";
+import { parseStackConfigOrThrow, StackConfig } from "../../config";
+import { podSelector } from "../../facts/operator";
+import { redisFailoverSchema, SchemaNode, undeclaredFields } from "../support/reference";
+import { stackConfig, withSetting } from "../support/stacks";
+
+function renderOptions(config: StackConfig): FailoverRenderOptions {
+    return { namespace: config.namespace, placementLabel: config.placementLabel, exporterImage: config.exporterImage };
+}
+
+describe("components: RedisFailover placement and replication safety", () => {
+    let schema: SchemaNode;
+    let validate: ValidateFunction;
+    before(() => {
+        schema = redisFailoverSchema();
+        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    });
+    const stacks = { dev: parseStackConfigOrThrow(stackConfig("dev")), prod: parseStackConfigOrThrow(stackConfig("prod")) };
+
+    describe("placement: one redis and one sentinel per node, spread over zones", () => {
+        const labels = (component: string, name = "auth-redis") => ({
+            "app.kubernetes.io/part-of": "redis-failover",
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/component": component,
+        });
+
+        it("redis and sentinel pods get required hostname anti-affinity against their own component, and the purpose's nodes", () => {
+            const auth = stacks.prod.instances.find((i) => i.purpose === "auth")!;
+            const { spec } = buildRedisFailoverManifest(auth, renderOptions(stacks.prod));
+            for (const component of ["redis", "sentinel"] as const) {
+                assert.deepStrictEqual(spec[component].affinity, {
+                    nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                            nodeSelectorTerms: [{ matchExpressions: [{ key: "redis-cluster", operator: "In", values: ["auth"] }] }],
+                        },
+                    },
+                    podAntiAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: [
+                            { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels(component) } },
+                        ],
+                    },
+                });
+                assert.strictEqual("preferredDuringSchedulingIgnoredDuringExecution" in spec[component].affinity.podAntiAffinity, false);
+            }
+        });
+
+        it("selects pods by the labels the operator gives them (facts/operator.ts podSelector)", () => {
+            for (const component of ["redis", "sentinel"] as const) {
+                const selector = Object.entries(labels(component, "cache-redis"))
+                    .map(([key, value]) => `${key}=${value}`)
+                    .sort();
+                assert.deepStrictEqual(podSelector("cache-redis", component).split(",").sort(), selector);
+            }
+        });
+
+        it("spreads each component over topology.kubernetes.io/zone, maxSkew 1, DoNotSchedule, counting usable nodes only", () => {
+            for (const [stack, config] of Object.entries(stacks)) {
+                for (const instance of config.instances) {
+                    const { spec } = buildRedisFailoverManifest(instance, renderOptions(config));
+                    for (const component of ["redis", "sentinel"] as const) {
+                        assert.deepStrictEqual(
+                            spec[component].topologySpreadConstraints,
+                            [
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "topology.kubernetes.io/zone",
+                                    whenUnsatisfiable: "DoNotSchedule",
+                                    nodeAffinityPolicy: "Honor",
+                                    nodeTaintsPolicy: "Honor",
+                                    labelSelector: { matchLabels: labels(component, instance.name) },
+                                },
+                            ],
+                            `${stack}/${instance.purpose}/${component}`,
+                        );
+                    }
+                }
+            }
+        });
+
+        it("the CRD declares every placement field rendered, and the schema check catches a misspelt one", () => {
+            const auth = stacks.prod.instances.find((i) => i.purpose === "auth")!;
+            const manifest = buildRedisFailoverManifest(auth, renderOptions(stacks.prod));
+            assert.ok(validate(manifest), JSON.stringify(validate.errors));
+            assert.deepStrictEqual(undeclaredFields(schema, manifest), []);
+            const [spread] = manifest.spec.sentinel.topologySpreadConstraints;
+            const broken = {
+                ...manifest,
+                spec: {
+                    ...manifest.spec,
+                    sentinel: { ...manifest.spec.sentinel, topologySpreadConstraints: [{ ...spread, maxSkew: "1", skew: 1 }] },
+                },
+            };
+            assert.strictEqual(validate(broken), false);
+            assert.deepStrictEqual(undeclaredFields(schema, broken), [".spec.sentinel.topologySpreadConstraints[0].skew"]);
+        });
+
+        it("renders min-replicas-to-write and -max-lag after the typed lines, as configured", () => {
+            const config = parseStackConfigOrThrow(
+                withSetting(stackConfig("prod"), "redis-ha:instances", ["cache", "redis", "minReplicasToWrite"], 2),
+            );
+            const cache = config.instances.find((i) => i.purpose === "cache")!;
+            const lines = buildRedisFailoverManifest(cache, renderOptions(config)).spec.redis.customConfig;
+            assert.deepStrictEqual(lines.slice(3), ["min-replicas-to-write 2", "min-replicas-max-lag 3"]);
+        });
+    });
+});
