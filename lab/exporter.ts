@@ -5,25 +5,14 @@
 // `service/generator.go`, `createRedisExporterContainer`, `createSentinelExporterContainer`).
 // Each listens on a free port of 127.0.0.1 instead of the operator's fixed 9121 and 9355.
 
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as http from "http";
-import { freePort, isAlive, whenGone } from "./redisLab";
+import { freePort, isAlive, killOnExit, whenGone } from "./redisLab";
 
 /** The exporter binary Debian's `prometheus-redis-exporter` package installs. */
 export const EXPORTER_BINARY = "prometheus-redis-exporter";
 
 const HOST = "127.0.0.1";
-const children = new Set<ChildProcess>();
-// Exporters started here die with this process, even when a test fails before its `after` hook.
-process.once("exit", () => {
-    for (const child of children) {
-        try {
-            child.kill("SIGKILL");
-        } catch {
-            // already gone
-        }
-    }
-});
 
 /** What an exporter reads. */
 export interface ExporterTarget {
@@ -97,8 +86,7 @@ export async function startExporter(target: ExporterTarget, readyTimeoutMs = 500
             `lab: ${EXPORTER_BINARY} did not start (is Debian's prometheus-redis-exporter installed?): ${spawned?.message ?? "no pid"}`,
         );
     }
-    children.add(child);
-    child.once("exit", () => children.delete(child));
+    killOnExit(child); // dies with this process, even when a test fails before its `after` hook
     const exporter: LabExporter = { target, port, pid: child.pid, output: () => output };
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {

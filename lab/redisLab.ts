@@ -101,7 +101,7 @@ export interface LabGroup {
 
 const HOST = "127.0.0.1";
 const children = new Set<ChildProcess>();
-// Servers started in the foreground die with this process, even when a test fails.
+// Processes started in the foreground die with this process, even when a test fails.
 process.once("exit", () => {
     for (const child of children) {
         try {
@@ -111,6 +111,12 @@ process.once("exit", () => {
         }
     }
 });
+
+/** Kills `child` when this process exits, unless it has exited by then. */
+export function killOnExit(child: ChildProcess): void {
+    children.add(child);
+    child.once("exit", () => children.delete(child));
+}
 
 /** A TCP port nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -184,8 +190,7 @@ async function startServer(
         return Number(fs.readFileSync(pidfile, "utf8").trim());
     }
     const child = spawn(file, fileArgs, { stdio: "ignore" });
-    children.add(child);
-    child.once("exit", () => children.delete(child));
+    killOnExit(child);
     if (child.pid === undefined) {
         throw new Error(`lab: ${binary} did not start (is it installed?)`);
     }

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { scriptCommand } from "../../components/nodeScripts";
+import { makeClusterCa } from "../support/fakeCluster";
 import { ScriptSandbox } from "../support/scriptSandbox";
 
 const TOKEN = "abcdef.0123456789abcdef";
@@ -90,26 +91,7 @@ describe("scripts: create-join-token.sh", () => {
         const controlPlane = new ScriptSandbox().stub("kubeadm", `echo ${TOKEN}`);
         try {
             const pki = controlPlane.file("kubernetes/pki/ca.crt");
-            const made = spawnSync(
-                "openssl",
-                [
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-keyout",
-                    `${pki}.key`,
-                    "-out",
-                    pki,
-                    "-subj",
-                    "/CN=kubernetes",
-                    "-days",
-                    "1",
-                ],
-                { encoding: "utf8" },
-            );
-            assert.strictEqual(made.status, 0, made.stderr);
+            makeClusterCa(pki);
             const expected = crypto
                 .createHash("sha256")
                 .update(new crypto.X509Certificate(fs.readFileSync(pki)).publicKey.export({ type: "spki", format: "der" }))

@@ -42,22 +42,7 @@ export class FakeCluster {
         installKube(this.controlPlane.bin, "1.28.4", ["kubeadm", "kubectl"]);
         this.controlPlane.stub("sudo", 'exec "$@"');
         const pki = this.controlPlane.file("kubernetes/pki/ca.crt");
-        const made = spawnSync("openssl", [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            `${pki}.key`,
-            "-out",
-            pki,
-            "-subj",
-            "/CN=kubernetes",
-            "-days",
-            "1",
-        ]);
-        if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+        makeClusterCa(pki);
         this.host(cluster.controlPlaneHost, this.controlPlane, { KUBERNETES_DIR: this.controlPlane.file("kubernetes") });
     }
 
@@ -148,4 +133,11 @@ export class FakeCluster {
         this.deployer.dispose();
         this.controlPlane.dispose();
     }
+}
+
+/** Writes a self-signed CA certificate (and its key beside it) as kubeadm keeps the cluster's, with real openssl. */
+export function makeClusterCa(certFile: string): void {
+    const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${certFile}.key`, "-out", certFile];
+    const made = spawnSync("openssl", [...args, "-subj", "/CN=kubernetes", "-days", "1"], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
 }
