@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/appSecrets";
 import { RedisAlerts } from "./components/redisAlerts";
-import { RedisFailover } from "./components/redisFailover";
+import { RedisFailover, sentinelClientSettings } from "./components/redisFailover";
 import { nodeComponentName, RedisNode } from "./components/redisNode";
 import { checkNodeZones } from "./components/nodeZones";
 import { RedisOperator } from "./components/redisOperator";
@@ -87,7 +87,7 @@ const failovers = new Map(
 
 /**
  * Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth
- * Secret. Sentinel-aware clients should use `sentinelEndpoint` + `masterName` with the settings of
+ * Secret. Sentinel-aware clients should use `sentinelEndpoint` + `masterName` (per app env: `appSentinelEnv`) with the settings of
  * bench/clientSettings.ts (failover detector, command timeout, reconnect on READONLY): with ioredis
  * defaults a hung master stalls writes until it resumes, and the writes it then acknowledges are lost.
  */
@@ -113,6 +113,14 @@ export const instances = Object.fromEntries(
 
 /** Environment variables for applications: redis URLs with password, each a secret output. */
 export const appEnv = Object.fromEntries(stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db)]));
+
+/**
+ * For Sentinel-aware clients, per app env name: the Sentinel service, master name and db of the
+ * same-named `appEnv` URL (whose password they use; Sentinel itself has none). Not secret.
+ */
+export const appSentinelEnv = Object.fromEntries(
+    stack.appEnv.map((entry) => [entry.name, sentinelClientSettings(failovers.get(entry.instance)!.endpoints, entry.db)]),
+);
 
 export const operatorNamespace = operator.namespace.metadata.name;
 

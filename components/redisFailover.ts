@@ -49,9 +49,40 @@ export function authSecretName(failoverName: string): string {
     return `${failoverName}-auth`;
 }
 
-/** A `redis://` URL for one logical database, with the password URL-encoded. */
+/** What a Sentinel-aware client needs for one logical database; the password comes from the URL or the Secret. */
+export interface SentinelClientSettings {
+    /** The operator's Sentinel Service, as ioredis's `sentinels` takes it. */
+    sentinels: { host: string; port: number }[];
+    /** Master name to ask Sentinel for (ioredis `name`, redis-py `master_for`, Celery `master_name`). */
+    masterName: string;
+    /** The logical database. */
+    db: number;
+}
+
+/** Sentinel settings for one logical database of an instance. */
+export function sentinelClientSettings(endpoints: FailoverEndpoints, db: number): SentinelClientSettings {
+    const at = endpoints.sentinel.lastIndexOf(":");
+    return {
+        sentinels: [{ host: endpoints.sentinel.slice(0, at), port: Number(endpoints.sentinel.slice(at + 1)) }],
+        masterName: endpoints.masterName,
+        db,
+    };
+}
+
+/**
+ * The ACL user applications log in as. The operator sets only `requirepass` (the password of the
+ * `default` user) and adds a `pinger` user for its probe (`service/generator.go`,
+ * `redisConfigTemplate`, `generateRedisConfigMap`).
+ */
+export const REDIS_USER = "default";
+
+/**
+ * A `redis://` URL for one logical database, user `default`, the password URL-encoded. The user is
+ * spelled out: with `redis://:<password>@`, redis-cli 7 sends `AUTH "" <password>` and gets
+ * WRONGPASS; `default:` works in redis-cli, redis-py, Celery and ioredis (tests/full/clients.test.ts).
+ */
 export function redisUrl(password: string, masterEndpoint: string, db: number): string {
-    return `redis://:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
+    return `redis://${REDIS_USER}:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
 }
 
 /**

@@ -4,6 +4,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { redisUrl } from "../components/redisFailover";
 import { StackConfig } from "../config/types";
 import { MASTER_NAME } from "../facts/operator";
 import { GroupSpec, LabGroup, stopGroup, startGroup } from "./redisLab";
@@ -35,7 +36,7 @@ export function labAppEnv(config: StackConfig, groups: LabGroup[]): Record<strin
     return Object.fromEntries(
         config.appEnv.map((entry) => {
             const group = byPurpose.get(entry.instance)!;
-            return [entry.name, `redis://:${encodeURIComponent(group.spec.password)}@127.0.0.1:${group.redis[0].port}/${entry.db}`];
+            return [entry.name, redisUrl(group.spec.password, `127.0.0.1:${group.redis[0].port}`, entry.db)];
         }),
     );
 }

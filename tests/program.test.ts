@@ -74,6 +74,13 @@ describe("program (index.ts)", () => {
                     CELERY_RESULT_BACKEND: SECRET_MASK,
                     IMAGE_REDIS_URL: SECRET_MASK,
                 });
+                const sentinelEnv = run.outputs.appSentinelEnv as Record<string, unknown>;
+                assert.deepStrictEqual(sentinelEnv.IMAGE_REDIS_URL, {
+                    sentinels: [{ host: "rfs-cache-redis.redis.svc.cluster.local", port: 26379 }],
+                    masterName: "mymaster",
+                    db: 6,
+                });
+                assert.deepStrictEqual(Object.keys(sentinelEnv), Object.keys(run.outputs.appEnv as object));
             });
 
             it("puts no generated password anywhere in the plan document", () => {

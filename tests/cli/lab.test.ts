@@ -37,7 +37,7 @@ describe("tools: lab", function () {
                 "CELERY_RESULT_BACKEND",
                 "IMAGE_REDIS_URL",
             ]) {
-                assert.match(up.stdout, new RegExp(`^${name}=redis://:[^@]+@127\\.0\\.0\\.1:\\d+/\\d+$`, "m"));
+                assert.match(up.stdout, new RegExp(`^${name}=redis://default:[^@]+@127\\.0\\.0\\.1:\\d+/\\d+$`, "m"));
             }
             assert.match(up.stdout, /^IMAGE_REDIS_URL=.*\/6$/m);
             assert.match(up.stdout, /cache: 1 redis, 1 sentinel, 512mb allkeys-lru/);

@@ -51,7 +51,9 @@ describe("components: AppSecrets", () => {
                     externalSecrets: [target],
                     ...config,
                 },
-                appEnv: { AUTH_REDIS_BLACKLIST_URL: pulumi.secret("redis://:TOPSECRET@rfrm-auth-redis.redis.svc.cluster.local:6379/0") },
+                appEnv: {
+                    AUTH_REDIS_BLACKLIST_URL: pulumi.secret("redis://default:TOPSECRET@rfrm-auth-redis.redis.svc.cluster.local:6379/0"),
+                },
                 kubernetesProvider: provider,
             });
         });

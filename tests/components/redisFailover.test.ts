@@ -165,7 +165,7 @@ describe("components: RedisFailover", () => {
         it("builds a URL per db with the password escaped", () => {
             assert.strictEqual(
                 redisUrl("p@ss/word", "rfrm-x.redis.svc.cluster.local:6379", 6),
-                "redis://:p%40ss%2Fword@rfrm-x.redis.svc.cluster.local:6379/6",
+                "redis://default:p%40ss%2Fword@rfrm-x.redis.svc.cluster.local:6379/6",
             );
         });
     });
