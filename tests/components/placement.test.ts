@@ -1,25 +1,19 @@
 // Where a RedisFailover's pods run (components/placement.ts) and the replication-safety lines, as
 // rendered into the custom resource and checked against the operator's CRD.
 
-import Ajv, { ValidateFunction } from "ajv";
+import { ValidateFunction } from "ajv";
 import * as assert from "assert";
-import { buildRedisFailoverManifest, FailoverRenderOptions } from "../../components/redisFailover";
-import { parseStackConfigOrThrow, StackConfig } from "../../config";
+import { buildRedisFailoverManifest } from "../../components/redisFailover";
+import { parseStackConfigOrThrow } from "../../config";
 import { podSelector } from "../../facts/operator";
-import { redisFailoverSchema, SchemaNode, undeclaredFields } from "../support/reference";
+import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";
+import { renderOptions } from "../support/stacks";
 import { stackConfig, withSetting } from "../support/stacks";
-
-function renderOptions(config: StackConfig): FailoverRenderOptions {
-    return { namespace: config.namespace, placementLabel: config.placementLabel, exporterImage: config.exporterImage };
-}
 
 describe("components: RedisFailover placement and replication safety", () => {
     let schema: SchemaNode;
     let validate: ValidateFunction;
-    before(() => {
-        schema = redisFailoverSchema();
-        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
-    });
+    before(() => ({ schema, validate } = failoverValidator()));
     const stacks = { dev: parseStackConfigOrThrow(stackConfig("dev")), prod: parseStackConfigOrThrow(stackConfig("prod")) };
 
     describe("placement: one redis and one sentinel per node, spread over zones", () => {

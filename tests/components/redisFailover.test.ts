@@ -1,10 +1,9 @@
-import Ajv, { ValidateFunction } from "ajv";
+import { ValidateFunction } from "ajv";
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import {
     buildRedisFailoverManifest,
     failoverEndpoints,
-    FailoverRenderOptions,
     DATA_HOLDING_APPENDFSYNC,
     OPERATOR_REDIS_COMMAND,
     RedisFailover,
@@ -14,20 +13,14 @@ import {
 } from "../../components/redisFailover";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
-import { redisFailoverSchema, SchemaNode, undeclaredFields } from "../support/reference";
+import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";
+import { renderOptions } from "../support/stacks";
 import { stackConfig, withSetting } from "../support/stacks";
-
-function renderOptions(config: StackConfig): FailoverRenderOptions {
-    return { namespace: config.namespace, placementLabel: config.placementLabel, exporterImage: config.exporterImage };
-}
 
 describe("components: RedisFailover", () => {
     let schema: SchemaNode;
     let validate: ValidateFunction;
-    before(() => {
-        schema = redisFailoverSchema();
-        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
-    });
+    before(() => ({ schema, validate } = failoverValidator()));
     const stacks = { dev: parseStackConfigOrThrow(stackConfig("dev")), prod: parseStackConfigOrThrow(stackConfig("prod")) };
 
     describe("buildRedisFailoverManifest", () => {

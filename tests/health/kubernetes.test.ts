@@ -7,6 +7,7 @@ import * as path from "path";
 import { LABEL_COMPONENT, MASTER_NAME, podSelector, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
 import { checkOnce, openForwardedTarget, openKubeTarget, PodEndpoint } from "../../health";
 import { LabGroup, labExpectations, startGroup, stopGroup } from "../../lab/redisLab";
+import { quickSpec } from "../support/health";
 
 describe("health: forwarded transport", function () {
     this.timeout(60_000);
@@ -15,22 +16,7 @@ describe("health: forwarded transport", function () {
 
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-forward-"));
-        group = await startGroup(
-            {
-                name: "streams",
-                redisCount: 2,
-                sentinelCount: 1,
-                password: "fwd-pw",
-                maxmemory: "256mb",
-                maxmemoryPolicy: "noeviction",
-                appendonly: false,
-                downAfterMilliseconds: 1000,
-                failoverTimeout: 3000,
-                replicaSyncDelaySeconds: 0,
-                masterName: MASTER_NAME,
-            },
-            root,
-        );
+        group = await startGroup(quickSpec({ name: "streams", password: "fwd-pw" }), root);
     });
     after(async () => {
         await stopGroup(group);

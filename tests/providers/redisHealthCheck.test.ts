@@ -9,6 +9,7 @@ import IORedis from "ioredis";
 import { MASTER_NAME, podSelector, SENTINEL_PORT } from "../../facts/operator";
 import { parseEndpoint } from "../../health";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
+import { quickSpec } from "../support/health";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { HealthCheckInputs, healthCheckProvider, RedisHealthCheck, runHealthCheck } from "../../providers/redisHealthCheck";
 import { PROJECT_DIR } from "../support/stacks";
@@ -22,19 +23,14 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-provider-"));
         group = await startGroup(
-            {
+            quickSpec({
                 name: "cache",
                 redisCount: 3,
                 sentinelCount: 3,
                 password: "provider-secret-pw",
                 maxmemory: "512mb",
                 maxmemoryPolicy: "allkeys-lru",
-                appendonly: false,
-                downAfterMilliseconds: 1000,
-                failoverTimeout: 3000,
-                replicaSyncDelaySeconds: 0,
-                masterName: MASTER_NAME,
-            },
+            }),
             root,
         );
         inputs = {

@@ -1,5 +1,6 @@
 // The operator's own data files (CRD schema, chart values) that rendered output is checked against.
 
+import Ajv, { ValidateFunction } from "ajv";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
@@ -36,6 +37,12 @@ export function redisFailoverSchema(): SchemaNode {
         throw new Error("CRD has no v1 version");
     }
     return v1.schema.openAPIV3Schema;
+}
+
+/** The CRD's schema and an ajv validator compiled from it, as the API server would check a RedisFailover. */
+export function failoverValidator(): { schema: SchemaNode; validate: ValidateFunction } {
+    const schema = redisFailoverSchema();
+    return { schema, validate: new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema) };
 }
 
 /** The chart's default values. */

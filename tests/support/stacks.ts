@@ -4,8 +4,15 @@ import * as path from "path";
 import { runProgram } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 import { readStackFile } from "../../config/stackFile";
+import type { FailoverRenderOptions } from "../../components/redisFailover";
+import type { StackConfig } from "../../config/types";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** How every RedisFailover of a stack is rendered (what index.ts passes, alerts off). */
+export function renderOptions(config: StackConfig): FailoverRenderOptions {
+    return { namespace: config.namespace, placementLabel: config.placementLabel, exporterImage: config.exporterImage };
+}
 
 /** The config map of `Pulumi.<stack>.yaml`, as the program would receive it. */
 export function stackConfig(stack: string): Record<string, string> {
