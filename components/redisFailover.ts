@@ -97,6 +97,7 @@ export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redi
  * `appendfsync` of data-holding instances: at most about a second of acknowledged writes can be
  * lost on a power or kernel failure (a killed process loses none: its writes are in the page cache).
  */
+/** The AOF fsync policy of a data-holding instance when config does not say (`redis.appendfsync`). */
 export const DATA_HOLDING_APPENDFSYNC = "everysec";
 
 /**
@@ -107,11 +108,11 @@ export const DATA_HOLDING_APPENDFSYNC = "everysec";
  * instances therefore get AOF from start-up on the command line, which Redis applies after the
  * config file. Others keep the operator's default (undefined: `spec.redis.command` is left out).
  */
-export function redisCommand(instance: Pick<InstanceConfig, "holdsData">): string[] | undefined {
+export function redisCommand(instance: { holdsData: boolean; redis?: { appendfsync?: string } }): string[] | undefined {
     if (!instance.holdsData) {
         return undefined;
     }
-    return [...OPERATOR_REDIS_COMMAND, "--appendonly", "yes", "--appendfsync", DATA_HOLDING_APPENDFSYNC];
+    return [...OPERATOR_REDIS_COMMAND, "--appendonly", "yes", "--appendfsync", instance.redis?.appendfsync ?? DATA_HOLDING_APPENDFSYNC];
 }
 
 /** Redis directives: the typed settings first, then the free-form lines. */

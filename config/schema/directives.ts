@@ -74,8 +74,8 @@ export function redisDirectiveProblem(line: string, holdsData = false): string |
     const directive = directiveOf(line);
     const why = REDIS_REFUSED[directive];
     if (why) return `sets "${directive}", which ${why}`;
-    if (holdsData && directive === "appendfsync" && /^appendfsync\s+no$/i.test(line))
-        return "turns off fsync of the AOF on a data-holding instance";
+    if (holdsData && directive === "appendfsync")
+        return "is set from redis.appendfsync on a data-holding instance (on its command line, from start-up)";
     return undefined;
 }
 

@@ -103,6 +103,9 @@ const redisSchema = strict({
         }),
     maxmemoryPolicy: z.enum(MAXMEMORY_POLICIES),
     appendonly: z.boolean().default(false),
+    // fsync policy of the AOF a data-holding instance gets from start-up (its command line): at most
+    // a second of writes lost to a kernel or power failure with everysec, none with always.
+    appendfsync: z.enum(["everysec", "always"]).default("everysec"),
     storage: storageSchema,
     customConfig: directives((line) => redisDirectiveProblem(line)),
     exporter: z.boolean().default(true),

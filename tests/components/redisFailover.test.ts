@@ -128,6 +128,14 @@ describe("components: RedisFailover", () => {
             ]);
         });
 
+        it("takes the fsync policy from config", () => {
+            const auth = parseStackConfigOrThrow(
+                withSetting(stackConfig("prod"), "redis-ha:instances", ["auth", "redis", "appendfsync"], "always"),
+            ).instances[0];
+            assert.deepStrictEqual(redisCommand(auth)?.slice(-2), ["--appendfsync", "always"]);
+            assert.deepStrictEqual(buildRedisFailoverManifest(auth, renderOptions(stacks.prod)).spec.redis.command?.slice(-1), ["always"]);
+        });
+
         it("leaves the operator's default to instances that hold no data", () => {
             assert.strictEqual(redisCommand({ holdsData: false }), undefined);
         });

@@ -79,3 +79,25 @@ describe("config: replication safety (min-replicas-to-write)", () => {
         assert.match(issueAt(config, `${INSTANCES}.cache.redis.customConfig[1]`), /sets "min-slaves-max-lag"/);
     });
 });
+
+describe("config: AOF fsync of data-holding instances", () => {
+    const prod = stackConfig("prod");
+
+    it("defaults to everysec and accepts always", () => {
+        assert.strictEqual(redisOf(prod, "auth").appendfsync, "everysec");
+        assert.strictEqual(redisOf(withSetting(prod, INSTANCES, ["auth", "redis", "appendfsync"], "always"), "auth").appendfsync, "always");
+    });
+
+    it("refuses no, a typo, and the same setting as a customConfig line on a data-holding instance", () => {
+        assert.match(
+            issueAt(withSetting(prod, INSTANCES, ["auth", "redis", "appendfsync"], "no"), `${INSTANCES}.auth.redis.appendfsync`),
+            /everysec/,
+        );
+        assert.match(
+            issueAt(withSetting(prod, INSTANCES, ["auth", "redis", "appendfsync"], "everysecond"), `${INSTANCES}.auth.redis.appendfsync`),
+            /always/,
+        );
+        const line = withSetting(prod, INSTANCES, ["auth", "redis", "customConfig"], ["appendfsync always"]);
+        assert.match(issueAt(line, `${INSTANCES}.auth.redis.customConfig[0]`), /redis\.appendfsync/);
+    });
+});
