@@ -6,6 +6,7 @@
 import IORedis from "ioredis";
 import { OPERATOR_REDIS_COMMAND, redisCommand, redisConfigLines, sentinelConfigLines } from "../components/redisFailover";
 import { MASTER_NAME } from "../facts/operator";
+import type { GroupSpec } from "./redisLab";
 
 /** An address a step connects to. */
 export interface Address {
@@ -13,20 +14,21 @@ export interface Address {
     port: number;
 }
 
-/** What the steps need to know of a group (a subset of the lab's GroupSpec). */
-export interface OperatorGroup {
-    password: string;
-    maxmemory: string;
-    maxmemoryPolicy: string;
-    appendonly: boolean;
-    downAfterMilliseconds: number;
-    failoverTimeout: number;
-    holdsData?: boolean;
-    customConfig?: string[];
-    sentinelCustomConfig?: string[];
-    minReplicasToWrite?: number;
-    minReplicasMaxLag?: number;
-}
+/** What the steps need to know of a group. */
+export type OperatorGroup = Pick<
+    GroupSpec,
+    | "password"
+    | "maxmemory"
+    | "maxmemoryPolicy"
+    | "appendonly"
+    | "downAfterMilliseconds"
+    | "failoverTimeout"
+    | "holdsData"
+    | "customConfig"
+    | "sentinelCustomConfig"
+    | "minReplicasToWrite"
+    | "minReplicasMaxLag"
+>;
 
 /** redis.conf of one server, as the operator writes it to its redis ConfigMap (`redisName`, facts/operator.ts). */
 export function operatorRedisConf(port: number, password: string): string[] {
