@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/appSecrets";
 import { RedisAlerts } from "./components/redisAlerts";
 import { RedisFailover, sentinelClientSettings } from "./components/redisFailover";
+import { RedisFront } from "./components/redisFront";
 import { nodeComponentName, RedisNode } from "./components/redisNode";
 import { checkNodeZones } from "./components/nodeZones";
 import { RedisOperator } from "./components/redisOperator";
@@ -85,6 +86,22 @@ const failovers = new Map(
     ]),
 );
 
+// Per purpose with `front.enabled`: HAProxy in front of the group, after its RedisFailover (whose
+// Secret holds the password the front checks with).
+const fronts = new Map(
+    stack.instances
+        .filter((instance) => instance.front.enabled)
+        .map((instance) => {
+            const failover = failovers.get(instance.purpose)!;
+            const front = new RedisFront(
+                `${instance.name}-front`,
+                { instance, render: { namespace: stack.namespace, placementLabel: stack.placementLabel }, dependsOn: [failover] },
+                { providers: [provider] },
+            );
+            return [instance.purpose, front];
+        }),
+);
+
 /**
  * Per purpose: where applications and operators reach it. Passwords are in `appEnv` and the auth
  * Secret. Sentinel-aware clients should use `sentinelEndpoint` + `masterName` (per app env: `appSentinelEnv`) with the settings of
@@ -100,6 +117,8 @@ export const instances = Object.fromEntries(
                 name: instance.name,
                 namespace: stack.namespace,
                 masterEndpoint: failover.endpoints.master,
+                // The front applications' URLs use (absent when the front is off).
+                ...(fronts.has(instance.purpose) ? { frontEndpoint: fronts.get(instance.purpose)!.endpoint } : {}),
                 sentinelEndpoint: failover.endpoints.sentinel,
                 masterName: failover.endpoints.masterName,
                 authSecret: failover.authSecretName,
@@ -111,8 +130,14 @@ export const instances = Object.fromEntries(
     }),
 );
 
-/** Environment variables for applications: redis URLs with password, each a secret output. */
-export const appEnv = Object.fromEntries(stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db)]));
+/**
+ * Environment variables for applications: redis URLs with password, each a secret output, at the
+ * instance's front (once it is ready, so the published app env never names a front that is not
+ * there yet), or at the operator's master Service when the front is off.
+ */
+export const appEnv = Object.fromEntries(
+    stack.appEnv.map((entry) => [entry.name, failovers.get(entry.instance)!.url(entry.db, fronts.get(entry.instance)?.readyEndpoint)]),
+);
 
 /**
  * For Sentinel-aware clients, per app env name: the Sentinel service, master name and db of the

@@ -22,6 +22,7 @@ import { labSpecs } from "../lab/stackLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { recommendedSentinelClientOptions } from "./clientSettings";
 import { runNodeDrills } from "./nodeDrill";
+import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
     const sorted = [...values].sort((a, b) => a - b);
@@ -226,13 +227,26 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
     }
 }
 
+/** A comma-separated subset of `all`, or all of it. */
+function listOf<T extends string>(flag: string, value: string | undefined, all: readonly T[]): T[] {
+    if (value === undefined) return [...all];
+    const items = value.split(",");
+    const unknown = items.filter((item) => !all.includes(item as T));
+    if (unknown.length) throw new UsageError(`--${flag}: unknown ${unknown.join(", ")}; choose from ${all.join(", ")}`);
+    return items as T[];
+}
+
 const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
        npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --min-replicas-max-lag 10]
+       npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
 --drill nodes runs only the drills on the lab of nodes (network namespaces, as root): loss and
-partition of the master's node, with and without min-replicas-to-write 1 (and --min-replicas-max-lag).`;
+partition of the master's node, with and without min-replicas-to-write 1 (and --min-replicas-max-lag).
+--drill paths compares, on the lab of nodes, the ways a client reaches the master (relabel: a model
+of the operator's master Service; haproxy: the role check only; front: the shipped front with its
+master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.`;
 
 runCommand(
     {
@@ -247,6 +261,8 @@ runCommand(
             drill: { type: "string" },
             "partition-seconds": { type: "string" },
             "min-replicas-max-lag": { type: "string" },
+            paths: { type: "string" },
+            faults: { type: "string" },
         },
     },
     async (flags) => {
@@ -258,8 +274,15 @@ runCommand(
         const redisVersion = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").slice(0, 3).join(" ");
         console.log(`redis-ha bench on ${os.cpus().length} cores, ${redisVersion}, node ${process.version}`);
         try {
+            if (flags.drill === "paths") {
+                const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
+                const paths = listOf("paths", flags.paths, PATHS);
+                const faults = listOf("faults", flags.faults, PATH_FAULTS);
+                await runPathDrills(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout, partitionMs }, paths, faults);
+                return 0;
+            }
             if (flags.drill !== undefined) {
-                if (flags.drill !== "nodes") throw new UsageError(`--drill ${flags.drill}: the only drill by name is "nodes"`);
+                if (flags.drill !== "nodes") throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes" and "paths"`);
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,

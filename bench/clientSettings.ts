@@ -22,3 +22,13 @@ export function recommendedSentinelClientOptions(): RedisOptions {
         reconnectOnError: (error: Error) => (/READONLY/.test(error.message) ? 2 : false),
     };
 }
+
+/**
+ * Options for a client given only a URL (the front, or the operator's master Service): no Sentinel. The same bounded
+ * timeouts and back-off, and a reconnect on READONLY (a demoted master), so it reconnects through
+ * the URL on any error.
+ */
+export function plainUrlClientOptions(): RedisOptions {
+    const { failoverDetector: _detector, sentinelCommandTimeout: _sentinelTimeout, ...plain } = recommendedSentinelClientOptions();
+    return plain;
+}

@@ -83,5 +83,6 @@ export function runCommand<O extends NonNullable<ParseArgsConfig["options"]>>(
             process.exit(1);
         }, 2000).unref();
     });
-    void run().then((code) => process.exit(code));
+    // Exit once stdout is flushed: a pipe takes a long document asynchronously.
+    void run().then((code) => process.stdout.write("", () => process.exit(code)));
 }

@@ -1,11 +1,11 @@
-// `npm run lab`: real Redis + Sentinel groups on 127.0.0.1 shaped like a stack, checked, with the
-// appEnv an application would use locally.
+// `npm run lab`: real Redis + Sentinel groups on 127.0.0.1 shaped like a stack, each behind the
+// front the cluster runs, checked, with the appEnv an application would use locally.
 
 import * as path from "path";
 import { parseStackConfig, PROJECT } from "../config/parse";
 import { readStackFile } from "../config/stackFile";
 import { checkOnce, formatReport } from "../health";
-import { labAppEnv, labSpecs, startLab, stopLab } from "../lab/stackLab";
+import { labAppEnv, labProcesses, labSpecs, labVerifyCommand, startLab, stopLab } from "../lab/stackLab";
 import { labExpectations, labTarget } from "../lab/redisLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { runCommand, UsageError } from "./command";
@@ -13,24 +13,31 @@ import { runCommand, UsageError } from "./command";
 /** Where a running lab keeps its processes' folders and its state file (REDIS_HA_LAB_DIR overrides). */
 const LAB_DIR = process.env.REDIS_HA_LAB_DIR ?? path.join(PROJECT_DIR, ".lab");
 
-const USAGE = `usage: npm run lab -- --stack NAME [--down]
+const USAGE = `usage: npm run lab -- --stack NAME [--json] [--down]
 
 Starts real redis-server and redis-sentinel processes on 127.0.0.1, one group per instance of
-Pulumi.NAME.yaml (counts, policy, maxmemory, AOF, sentinel timings), checks them and prints the
-appEnv an application would use. --down stops everything the lab started.
+Pulumi.NAME.yaml (counts, policy, maxmemory, AOF, sentinel timings), each behind the front the
+cluster runs (haproxy with the master gate), checks them and prints the appEnv an application
+would use (through the fronts: they follow a failover) and a verify command per group.
+  --json   print one JSON document instead: {"appEnv": {NAME: URL}, "instances": {PURPOSE:
+           {"servers": [{"kind": "redis"|"sentinel"|"front", "pid": N, "address": "HOST:PORT"}],
+           "verify": COMMAND}}}; progress goes to stderr
+  --down   stop everything the lab started
 Exit status: 0 healthy (or stopped), 1 failed, 2 bad usage.`;
 
-async function up(stack: string): Promise<number> {
+async function up(stack: string, json: boolean): Promise<number> {
     const file = readStackFile(stackFilePath(stack), PROJECT);
     const { config, issues } = parseStackConfig(file.config, stack, { secretKeys: file.secretKeys });
     if (!config) {
         console.error(`lab: stack "${stack}" has invalid configuration:\n${issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n")}`);
         return 1;
     }
+    // With --json, stdout carries only the document.
+    const say = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
     const specs = labSpecs(config);
     for (const spec of specs) {
-        console.log(
-            `lab: starting ${spec.name}: ${spec.redisCount} redis, ${spec.sentinelCount} sentinel, ${spec.maxmemory} ${spec.maxmemoryPolicy}`,
+        say(
+            `lab: starting ${spec.name}: ${spec.redisCount} redis, ${spec.sentinelCount} sentinel, ${spec.maxmemory} ${spec.maxmemoryPolicy}, front`,
         );
     }
     const groups = await startLab(LAB_DIR, stack, specs);
@@ -38,15 +45,22 @@ async function up(stack: string): Promise<number> {
     for (const group of groups) {
         const report = await checkOnce(labTarget(group), labExpectations(group));
         healthy &&= report.healthy;
-        console.log(
-            `\n${group.spec.name} (sentinels ${group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",")})\n${formatReport(report)}`,
+        say(
+            `\n${group.spec.name} (front ${group.front!.host}:${group.front!.port}, sentinels ${group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",")})`,
         );
+        say(formatReport(report));
     }
-    console.log("\nappEnv for local use:");
-    for (const [name, url] of Object.entries(labAppEnv(config, groups))) {
-        console.log(`${name}=${url}`);
+    const appEnv = labAppEnv(config, groups);
+    if (json) {
+        const instances = Object.fromEntries(groups.map((g) => [g.spec.name, { servers: labProcesses(g), verify: labVerifyCommand(g) }]));
+        console.log(JSON.stringify({ appEnv, instances }, null, 2));
+    } else {
+        say("\nappEnv for local use (through the fronts):");
+        for (const [name, url] of Object.entries(appEnv)) say(`${name}=${url}`);
+        say("\nCheck a group again with:");
+        for (const group of groups) say(labVerifyCommand(group));
     }
-    console.log(`\nStop with: npm run lab -- --stack ${stack} --down`);
+    say(`\nStop with: npm run lab -- --stack ${stack} --down`);
     return healthy ? 0 : 1;
 }
 
@@ -56,14 +70,17 @@ async function down(): Promise<number> {
         console.log("lab: nothing is running");
     }
     for (const group of stopped) {
-        console.log(`lab: stopped ${group.spec.name} (${group.redis.length + group.sentinels.length} processes)`);
+        console.log(`lab: stopped ${group.spec.name} (${labProcesses(group).length} processes)`);
     }
     return 0;
 }
 
-runCommand({ name: "lab", usage: USAGE, options: { stack: { type: "string" }, down: { type: "boolean" } } }, async (flags) => {
-    if (!flags.stack) {
-        throw new UsageError("--stack NAME is required");
-    }
-    return flags.down ? down() : up(flags.stack);
-});
+runCommand(
+    { name: "lab", usage: USAGE, options: { stack: { type: "string" }, down: { type: "boolean" }, json: { type: "boolean" } } },
+    async (flags) => {
+        if (!flags.stack) {
+            throw new UsageError("--stack NAME is required");
+        }
+        return flags.down ? down() : up(flags.stack, flags.json ?? false);
+    },
+);

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InstanceConfig, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
 import {
+    AUTH_SECRET_KEY,
     FailoverComponent,
     LABEL_NAME,
     LABEL_PART_OF,
@@ -17,7 +18,7 @@ import {
     SENTINEL_PORT,
     sentinelName,
 } from "../facts/operator";
-import { HOLDS_DATA_LABEL, PROJECT } from "../facts/project";
+import { HOLDS_DATA_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { placementAffinity, zoneSpread } from "./placement";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
@@ -36,10 +37,9 @@ export interface FailoverEndpoints {
  * left out on purpose: it serves only the exporter, and would send writes to read-only replicas.
  */
 export function failoverEndpoints(name: string, namespace: string): FailoverEndpoints {
-    const domain = `${namespace}.svc.cluster.local`;
     return {
-        master: `${masterServiceName(name)}.${domain}:${REDIS_PORT}`,
-        sentinel: `${sentinelName(name)}.${domain}:${SENTINEL_PORT}`,
+        master: `${serviceHost(masterServiceName(name), namespace)}:${REDIS_PORT}`,
+        sentinel: `${serviceHost(sentinelName(name), namespace)}:${SENTINEL_PORT}`,
         masterName: MASTER_NAME,
     };
 }
@@ -272,7 +272,7 @@ export class RedisFailover extends pulumi.ComponentResource {
             `${name}-auth`,
             {
                 metadata: { name: authSecretName(instance.name), namespace: render.namespace, labels: manifest.metadata.labels },
-                stringData: { password: this.password },
+                stringData: { [AUTH_SECRET_KEY]: this.password },
             },
             { parent: this, dependsOn: [args.namespace] },
         );
@@ -310,8 +310,8 @@ export class RedisFailover extends pulumi.ComponentResource {
         this.registerOutputs({ endpoints: this.endpoints, password: this.password, healthyMaster: this.healthCheck?.master });
     }
 
-    /** The application URL for one logical database; secret, since it carries the password. */
-    url(db: number): pulumi.Output<string> {
-        return pulumi.secret(this.password.apply((password) => redisUrl(password, this.endpoints.master, db)));
+    /** The application URL for one logical database (at `endpoint`, else the master Service); secret: it carries the password. */
+    url(db: number, endpoint: pulumi.Input<string> = this.endpoints.master): pulumi.Output<string> {
+        return pulumi.secret(pulumi.all([this.password, endpoint]).apply(([password, host]) => redisUrl(password, host, db)));
     }
 }

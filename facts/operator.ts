@@ -13,6 +13,9 @@ export const FAILOVER_TYPE_TOKEN = `kubernetes:${FAILOVER_API_VERSION}:${FAILOVE
 /** The operator refuses longer RedisFailover names (`api/redisfailover/v1/validate.go`, `maxNameLength`). */
 export const MAX_FAILOVER_NAME_LENGTH = 48;
 
+/** The key of the password in the Secret `auth.secretPath` names (`service/k8s/util.go`, `GetRedisPassword`). */
+export const AUTH_SECRET_KEY = "password";
+
 /** Sentinel's name for the master; fixed in `service/generator.go` (`sentinelConfigTemplate`). */
 export const MASTER_NAME = "mymaster";
 

@@ -9,3 +9,14 @@ export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
 /** Label on a RedisFailover whose data must never be lost; the policy pack keys on it. */
 export const HOLDS_DATA_LABEL = `${PROJECT}/holds-data`;
+
+/**
+ * The cluster's DNS domain: kubeadm's default (`ClusterConfiguration.networking.dnsDomain`). Every
+ * in-cluster address the stack publishes assumes it.
+ */
+export const CLUSTER_DOMAIN = "cluster.local";
+
+/** The DNS name of a Service inside the cluster. */
+export function serviceHost(service: string, namespace: string): string {
+    return `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}

@@ -130,7 +130,7 @@ export function freePort(): Promise<number> {
     });
 }
 
-function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
         const poll = async () => {
@@ -147,7 +147,8 @@ function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, wha
     });
 }
 
-function answersPing(port: number, host = HOST): Promise<boolean> {
+/** Whether a redis or sentinel answers on host:port (+PONG, or -NOAUTH when it wants a password). */
+export function answersPing(port: number, host = HOST): Promise<boolean> {
     return new Promise((resolve) => {
         const socket = net.connect(port, host);
         socket.setTimeout(500);

@@ -63,6 +63,38 @@ export function describeResource(resource: RecordedResource): string {
                 `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}`
             );
         }
+        case "kubernetes:core/v1:Service": {
+            const spec = (inputs.spec ?? {}) as Record<string, unknown>;
+            const ports = ((spec.ports as Array<Record<string, unknown>> | undefined) ?? []).map((port) => text(port.port));
+            return (
+                `name=${text(get(inputs, "metadata", "name"))} ${spec.clusterIP === "None" ? "headless" : text(spec.type ?? "ClusterIP")} ` +
+                `port=${ports.join(",")} selector=${text(spec.selector)}` +
+                (spec.publishNotReadyAddresses ? " publishNotReadyAddresses" : "")
+            );
+        }
+        case "kubernetes:core/v1:ConfigMap":
+            return `name=${text(get(inputs, "metadata", "name"))} files=${Object.keys((inputs.data ?? {}) as object).join(",")}`;
+        case "kubernetes:apps/v1:Deployment": {
+            const pod = get(inputs, "spec", "template", "spec") as Record<string, unknown>;
+            const container = get(pod, "containers", "0") as Record<string, unknown>;
+            const secret = get(container, "env", "0", "valueFrom", "secretKeyRef") as Record<string, unknown> | undefined;
+            const apart = get(pod, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey");
+            return (
+                `name=${text(get(inputs, "metadata", "name"))} replicas=${text(get(inputs, "spec", "replicas"))} image=${text(container.image)} ` +
+                `node=${text(pod.nodeSelector)} ` +
+                (apart === undefined ? "" : `one per ${text(apart)} `) +
+                `config=${text(get(pod, "volumes", "0", "configMap", "name"))}` +
+                (secret ? ` ${text(get(container, "env", "0", "name"))} from secret ${text(secret.name)}/${text(secret.key)}` : "")
+            );
+        }
+        case "kubernetes:policy/v1:PodDisruptionBudget": {
+            const spec = (inputs.spec ?? {}) as Record<string, unknown>;
+            const budget =
+                spec.maxUnavailable !== undefined
+                    ? `maxUnavailable=${text(spec.maxUnavailable)}`
+                    : `minAvailable=${text(spec.minAvailable)}`;
+            return `name=${text(get(inputs, "metadata", "name"))} ${budget} selector=${text(get(spec, "selector", "matchLabels"))}`;
+        }
         case "aws:ec2/instance:Instance":
             return (
                 `type=${text(inputs.instanceType)} ami=${text(inputs.ami)} subnet=${text(inputs.subnetId)} ` +

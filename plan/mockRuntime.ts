@@ -141,7 +141,7 @@ export async function resolveExport(value: unknown): Promise<unknown> {
 }
 
 /** Drops the project's own modules from the require cache so each run builds a fresh program. */
-function forgetProjectModules(projectDir: string): void {
+export function forgetProjectModules(projectDir: string): void {
     const nodeModules = path.join(projectDir, "node_modules");
     for (const file of Object.keys(require.cache)) {
         if (file.startsWith(projectDir) && !file.startsWith(nodeModules)) {

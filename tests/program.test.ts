@@ -55,6 +55,16 @@ describe("program (index.ts)", () => {
                 }
             });
 
+            it("puts a front before every instance, after its RedisFailover", () => {
+                const fronts = ofType(run, "redis-ha:k8s:RedisFront").map((f) => f.name);
+                assert.deepStrictEqual(fronts.sort(), ["auth-redis-front", "cache-redis-front", "streams-redis-front"]);
+                const instances = run.outputs.instances as Record<string, Record<string, string>>;
+                assert.strictEqual(instances.cache.frontEndpoint, "cache-redis-front.redis.svc.cluster.local:6379");
+                const failover = run.resources.find((r) => r.name === "cache-redis-failover")!;
+                const deployment = run.resources.find((r) => r.name === "cache-redis-front-deployment")!;
+                assert.ok(deployment.dependencies.includes(failover.urn));
+            });
+
             it("uses one server-side-apply Kubernetes provider for every Kubernetes resource", () => {
                 const providers = ofType(run, "pulumi:providers:kubernetes");
                 assert.strictEqual(providers.length, 1);

@@ -1,11 +1,13 @@
 // The purpose-built instances: one RedisFailover per `instances.<purpose>`.
 
 import { z } from "zod";
+import { HAPROXY_IMAGE } from "../../facts/haproxy";
 import { MAX_FAILOVER_NAME_LENGTH } from "../../facts/operator";
 import {
     ACCESS_MODES,
     dnsLabelProblem,
     dnsSubdomainProblem,
+    imageReferenceProblem,
     parseQuantity,
     parseRedisBytes,
     quantityProblem,
@@ -43,6 +45,9 @@ function directives(problem: (line: string) => string | undefined) {
         .default([]);
 }
 
+/** Sentinel's `down-after-milliseconds` when config does not say. */
+export const SENTINEL_DEFAULT_DOWN_AFTER_MS = 5000;
+
 const sentinelSchema = strict({
     replicas: int(1).superRefine((replicas, ctx) => {
         // A majority of an even group is no more tolerant than the odd group below it.
@@ -54,7 +59,7 @@ const sentinelSchema = strict({
         }
     }),
     resources: resourcesSchema.optional(),
-    downAfterMilliseconds: int(100).default(5000),
+    downAfterMilliseconds: int(100).default(SENTINEL_DEFAULT_DOWN_AFTER_MS),
     failoverTimeout: int(1000).default(10000),
     customConfig: directives((line) => sentinelDirectiveProblem(line)),
 });
@@ -148,6 +153,20 @@ const redisSchema = strict({
         maxmemoryBytes: typeof maxmemory === "number" ? maxmemory : parseRedisBytes(maxmemory)!,
     }));
 
+/** Front replicas when config does not say; a highly available stack needs at least 2 (config/schema/stack.ts). */
+export const FRONT_DEFAULT_REPLICAS = 2;
+
+/**
+ * The front (components/redisFront.ts): HAProxy that serves only the master. Its checks, its gate
+ * and the connections of an idle pool cost little; the memory limit bounds buffers of busy clients.
+ */
+const frontSchema = strict({
+    enabled: z.boolean().default(true),
+    replicas: int(1).default(FRONT_DEFAULT_REPLICAS),
+    image: grammar(imageReferenceProblem).default(HAPROXY_IMAGE),
+    resources: resourcesSchema.default({ requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } }),
+}).prefault({});
+
 const taintSchema = strict({
     key: labelKey(),
     value: labelValue().default(""),
@@ -170,6 +189,7 @@ const instanceSchema = strict({
         if (redis === undefined) ctx.addIssue({ code: "custom", message: "is required" });
     }),
     taint: taintSchema.optional(),
+    front: frontSchema,
     // Data that must never be lost; defaults to "has a PVC".
     holdsData: z.boolean().optional(),
 })

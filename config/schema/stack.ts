@@ -7,7 +7,8 @@ import { sentinelDirectiveProblem } from "./directives";
 import { alertsSchema, appEnvSchema, appSecretsSchema, verifySchema } from "./apps";
 import { clusterSchema, nodesSchema } from "./cluster";
 import { ALWAYS, field, grammar, labelKey, strict } from "./common";
-import { instancesSchema } from "./instances";
+import { FRONT_DETECTION_MS } from "../../front/haproxyConfig";
+import { FRONT_DEFAULT_REPLICAS, instancesSchema, SENTINEL_DEFAULT_DOWN_AFTER_MS } from "./instances";
 import { operatorSchema } from "./operator";
 
 /** Top-level keys whose values are secrets: Pulumi must hold them encrypted. */
@@ -41,11 +42,17 @@ function stackShape(stackName: string) {
 export const HA_MIN_NODES = 3;
 export const HA_MIN_SUBNETS = 2;
 
+/** An instance's front replicas as the schema will read them, or undefined when its front is off. */
+function frontReplicas(instance: unknown): unknown {
+    return field(instance, "front", "enabled") === false ? undefined : (field(instance, "front", "replicas") ?? FRONT_DEFAULT_REPLICAS);
+}
+
 /**
- * A purpose's managed nodes against its instance. Redis and sentinel pods of one instance never
- * share a node (required pod anti-affinity, components/placement.ts), so each needs a node of
- * its own; a highly available stack needs at least 3 nodes in at least 2 subnets (the zones behind
- * them are checked at preview: components/nodeZones.ts).
+ * A purpose's managed nodes against its instance. Redis pods of one instance never share a node,
+ * nor do its sentinels or its front pods (required pod anti-affinity, components/placement.ts and
+ * components/redisFront.ts), so each needs a node of its own; a highly available stack needs at
+ * least 3 nodes in at least 2 subnets (the zones behind them are checked at preview:
+ * components/nodeZones.ts).
  */
 function nodeCountRules(value: unknown, purpose: string, problem: (path: Array<string | number>, message: string) => void) {
     // Parsed (a flat list with purposes) when every node is valid, else as given (a record).
@@ -56,8 +63,11 @@ function nodeCountRules(value: unknown, purpose: string, problem: (path: Array<s
     const instances = field(value, "instances");
     const instance = Array.isArray(instances) ? instances.find((i) => field(i, "purpose") === purpose) : field(instances, purpose);
     // Counts that are themselves refused (an even sentinel count) are left to their own message.
-    const valid = (part: string, n: unknown) => Number.isInteger(n) && (part === "redis" || (n as number) % 2 === 1);
-    const counts = (["redis", "sentinel"] as const).map((part) => [part, field(instance, part, "replicas")] as const);
+    const valid = (part: string, n: unknown) => Number.isInteger(n) && (part !== "sentinel" || (n as number) % 2 === 1);
+    const counts = [
+        ...(["redis", "sentinel"] as const).map((part) => [part, field(instance, part, "replicas")] as const),
+        ["front", frontReplicas(instance)] as const,
+    ];
     const [part, most] = counts.filter(([p, n]) => valid(p, n)).sort((a, b) => (b[1] as number) - (a[1] as number))[0] ?? [];
     const highlyAvailable = field(value, "highlyAvailable") === true;
     if (highlyAvailable && list.length < HA_MIN_NODES)
@@ -86,6 +96,18 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
     const purposes = Array.isArray(instances) ? instances.map((i) => String(field(i, "purpose"))) : Object.keys(instances ?? {});
     const defined = `defined: ${purposes.join(", ") || "(none)"}`;
 
+    for (const purpose of purposes) {
+        const instance = Array.isArray(instances) ? instances.find((i) => field(i, "purpose") === purpose) : field(instances, purpose);
+        // The front holds a master out once its check fails; Sentinel must not fail over before that,
+        // or a master resuming right after the failover could be served before the gate hears of it.
+        const downAfter = field(instance, "sentinel", "downAfterMilliseconds") ?? SENTINEL_DEFAULT_DOWN_AFTER_MS;
+        if (frontReplicas(instance) !== undefined && Number.isInteger(downAfter) && (downAfter as number) <= FRONT_DETECTION_MS)
+            problem(
+                ["instances", purpose, "sentinel", "downAfterMilliseconds"],
+                `with the front on, must be more than the ${FRONT_DETECTION_MS} ms the front takes to notice a hung master; got ${downAfter}`,
+            );
+    }
+
     if (field(value, "highlyAvailable") === true) {
         for (const purpose of purposes) {
             const instance = Array.isArray(instances) ? instances.find((i) => field(i, "purpose") === purpose) : field(instances, purpose);
@@ -101,6 +123,13 @@ function crossRules(value: unknown, ctx: z.RefinementCtx) {
                 problem(
                     ["instances", purpose, "redis", "replicas"],
                     `a highly available stack needs at least 3 redis (1 master + 2 replicas), got ${redis}`,
+                );
+            // One front pod per node: with one, losing its node cuts the applications off a healthy group.
+            const front = frontReplicas(instance);
+            if (Number.isInteger(front) && (front as number) < 2)
+                problem(
+                    ["instances", purpose, "front", "replicas"],
+                    `a highly available stack needs at least 2 front replicas, so applications keep a way in when a node is lost; got ${front}`,
                 );
             const lines = field(instance, "sentinel", "customConfig");
             (Array.isArray(lines) ? lines : []).forEach((line, index) => {

@@ -1,4 +1,5 @@
-// Full tier: the URLs the stack publishes (`appEnv`, built by `redisUrl`) and its Sentinel settings
+// Full tier: the URLs the stack publishes (`appEnv`, built by `redisUrl`: through the front by
+// default, to the operator's master Service with the front switched off) and its Sentinel settings
 // (`appSentinelEnv`), used by real clients against a real group with a password: redis-py and
 // Celery's Redis result backend under Debian's /usr/bin/python3 (python3-redis, python3-celery),
 // ioredis, and redis-cli. Each write is then read back with a raw client on the db it must be in.
@@ -11,6 +12,7 @@ import * as path from "path";
 import IORedis from "ioredis";
 import { redisUrl, sentinelClientSettings } from "../../components/redisFailover";
 import { MASTER_NAME } from "../../facts/operator";
+import { LabFront, startFront, stopFront } from "../../lab/front";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { quickSpec } from "../support/health";
 
@@ -83,6 +85,7 @@ describe("full: published URLs and Sentinel settings in real clients", function 
     this.timeout(120_000);
     let root: string;
     const groups: LabGroup[] = [];
+    const fronts: LabFront[] = [];
     // A password like the generated ones (letters and digits), and one with URL-special characters.
     const passwords = ["Ab3dEf6hIj9kLm2nOp5q", "p%w/d@x:?y+z&="];
     const dbs = [0, 3, 6];
@@ -90,55 +93,65 @@ describe("full: published URLs and Sentinel settings in real clients", function 
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-clients-"));
         for (const [index, password] of passwords.entries()) {
-            groups.push(await startGroup(quickSpec({ name: `clients-${index}`, password }), root));
+            const group = await startGroup(quickSpec({ name: `clients-${index}`, password }), root);
+            groups.push(group);
+            fronts.push(await startFront(group, { dir: path.join(group.dir, "front") }));
         }
     });
     after(async () => {
+        fronts.forEach(stopFront);
         await Promise.all(groups.map(stopGroup));
         fs.rmSync(root, { recursive: true, force: true });
     });
 
+    // The published forms: the front (default) and the master itself (the rfrm- Service, front off).
+    const forms = [
+        { form: "front", endpoint: (index: number) => `${fronts[index].host}:${fronts[index].port}` },
+        { form: "master Service", endpoint: (index: number) => `127.0.0.1:${groups[index].redis[0].port}` },
+    ];
     for (const [index] of passwords.entries()) {
         for (const db of dbs) {
-            describe(`password ${index === 0 ? "of letters and digits" : "with URL-special characters"}, db ${db}`, () => {
-                const url = () => redisUrl(groups[index].spec.password, `127.0.0.1:${groups[index].redis[0].port}`, db);
-                const key = (client: string) => `clients:${client}:${index}:${db}`;
+            for (const { form, endpoint } of forms) {
+                describe(`${form} URL, password ${index === 0 ? "of letters and digits" : "with URL-special characters"}, db ${db}`, () => {
+                    const url = () => redisUrl(groups[index].spec.password, endpoint(index), db);
+                    const key = (client: string) => `clients:${client}:${form}:${index}:${db}`;
 
-                it("redis-py Redis.from_url", async () => {
-                    assert.strictEqual(python(REDIS_PY, [url(), key("redis-py"), "py-value"]), "py-value");
-                    await assertInDb(groups[index], db, key("redis-py"), (raw) => raw === "py-value");
-                });
+                    it("redis-py Redis.from_url", async () => {
+                        assert.strictEqual(python(REDIS_PY, [url(), key("redis-py"), "py-value"]), "py-value");
+                        await assertInDb(groups[index], db, key("redis-py"), (raw) => raw === "py-value");
+                    });
 
-                it("Celery's Redis result backend", async () => {
-                    const taskId = `task-${index}-${db}`;
-                    const stored = JSON.parse(python(CELERY, [url(), taskId, "celery-value"]));
-                    assert.deepStrictEqual(stored, { backend: "RedisBackend", status: "SUCCESS", value: "celery-value" });
-                    await assertInDb(
-                        groups[index],
-                        db,
-                        `celery-task-meta-${taskId}`,
-                        (raw) => JSON.parse(raw).result.value === "celery-value",
-                    );
-                });
+                    it("Celery's Redis result backend", async () => {
+                        const taskId = `task-${form.replace(" ", "-")}-${index}-${db}`;
+                        const stored = JSON.parse(python(CELERY, [url(), taskId, "celery-value"]));
+                        assert.deepStrictEqual(stored, { backend: "RedisBackend", status: "SUCCESS", value: "celery-value" });
+                        await assertInDb(
+                            groups[index],
+                            db,
+                            `celery-task-meta-${taskId}`,
+                            (raw) => JSON.parse(raw).result.value === "celery-value",
+                        );
+                    });
 
-                it("ioredis new IORedis(url)", async () => {
-                    const client = new IORedis(url(), { lazyConnect: true });
-                    try {
-                        await client.connect();
-                        await client.set(key("ioredis"), "js-value");
-                        assert.strictEqual(await client.get(key("ioredis")), "js-value");
-                    } finally {
-                        client.disconnect();
-                    }
-                    await assertInDb(groups[index], db, key("ioredis"), (raw) => raw === "js-value");
-                });
+                    it("ioredis new IORedis(url)", async () => {
+                        const client = new IORedis(url(), { lazyConnect: true });
+                        try {
+                            await client.connect();
+                            await client.set(key("ioredis"), "js-value");
+                            assert.strictEqual(await client.get(key("ioredis")), "js-value");
+                        } finally {
+                            client.disconnect();
+                        }
+                        await assertInDb(groups[index], db, key("ioredis"), (raw) => raw === "js-value");
+                    });
 
-                it("redis-cli -u", async () => {
-                    const set = redisCli(url(), "SET", key("redis-cli"), "cli-value");
-                    assert.deepStrictEqual([set.status, set.stdout], [0, "OK"], set.stderr);
-                    await assertInDb(groups[index], db, key("redis-cli"), (raw) => raw === "cli-value");
+                    it("redis-cli -u", async () => {
+                        const set = redisCli(url(), "SET", key("redis-cli"), "cli-value");
+                        assert.deepStrictEqual([set.status, set.stdout], [0, "OK"], set.stderr);
+                        await assertInDb(groups[index], db, key("redis-cli"), (raw) => raw === "cli-value");
+                    });
                 });
-            });
+            }
         }
 
         it(`the old form redis://:<password>@ fails in redis-cli (password ${index})`, () => {

@@ -1,3 +1,5 @@
+// Full tier: `npm run lab` as a user runs it (real servers, fronts, daemons that outlive it).
+
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -15,7 +17,7 @@ function lab(dir: string, ...args: string[]) {
     });
 }
 
-describe("tools: lab", function () {
+describe("full: the lab command", function () {
     this.timeout(120_000);
 
     it("starts the dev stack's groups, checks them, prints appEnv, and --down stops every process", () => {
@@ -28,6 +30,7 @@ describe("tools: lab", function () {
                 [...g.redis, ...g.sentinels].map((s) => s.pid),
             );
             assert.strictEqual(pids.length, 6, "1 redis + 1 sentinel for each of 3 instances");
+            pids.push(...state.groups.map((g: { front: { pid: number } }) => g.front.pid));
             assert.ok(pids.every(isAlive));
             assert.strictEqual(up.stdout.match(/^healthy: master/gm)?.length, 3);
             for (const name of [
@@ -50,6 +53,36 @@ describe("tools: lab", function () {
             assert.strictEqual(down.status, 0, down.stderr);
             assert.ok(!pids.some(isAlive), "every process stopped");
             assert.ok(!fs.existsSync(path.join(dir, "state.json")));
+        } finally {
+            lab(dir, "--stack", "dev", "--down");
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("--json prints one document: appEnv through the fronts, every process, a verify command that passes", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-lab-"));
+        try {
+            const up = lab(dir, "--stack", "dev", "--json");
+            assert.strictEqual(up.status, 0, up.stderr);
+            const doc = JSON.parse(up.stdout) as {
+                appEnv: Record<string, string>;
+                instances: Record<string, { servers: Array<{ kind: string; pid: number; address: string }>; verify: string }>;
+            };
+            assert.deepStrictEqual(Object.keys(doc.instances), ["auth", "streams", "cache"]);
+            for (const [purpose, { servers }] of Object.entries(doc.instances)) {
+                assert.deepStrictEqual(
+                    servers.map((s) => s.kind),
+                    ["redis", "sentinel", "front"],
+                    purpose,
+                );
+                assert.ok(servers.every((s) => isAlive(s.pid) && /^127\.0\.0\.1:\d+$/.test(s.address)));
+            }
+            // Applications are given the front, not a redis server.
+            const front = doc.instances.auth.servers.find((s) => s.kind === "front")!.address;
+            assert.match(doc.appEnv.AUTH_REDIS_OAUTH_STATE_URL, new RegExp(`^redis://default:[^@]+@${front.replace(/\./g, "\\.")}/3$`));
+            const verify = spawnSync("bash", ["-c", doc.instances.cache.verify], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
+            assert.strictEqual(verify.status, 0, verify.stdout + verify.stderr);
+            assert.match(verify.stdout, /^healthy: master/m);
         } finally {
             lab(dir, "--stack", "dev", "--down");
             fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,102 @@
+// The front in the labs: Debian's haproxy started with the configuration the cluster's front
+// Deployment runs (front/haproxyConfig.ts), its servers given by address instead of DNS. The
+// password reaches it only through its environment, as the Deployment's Secret-backed env var.
+
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
+import { answersPing, freePort, killOnExit, LabGroup, waitFor } from "./redisLab";
+
+const PASSWORD_ENV = "REDIS_PASSWORD";
+
+/** A started front. */
+export interface LabFront {
+    pid: number;
+    host: string;
+    port: number;
+    /** Its folder: haproxy.cfg and log. */
+    dir: string;
+    /** The network namespace it runs in (a node of the lab of nodes), if any. */
+    netns?: string;
+    /** Whether the master gate runs (the shipped front), or only the role check. */
+    gate: boolean;
+}
+
+export interface FrontOptions {
+    /** Folder for its config and log (created). */
+    dir: string;
+    /** Address to listen on: 127.0.0.1 by default. */
+    host?: string;
+    /** Port; a free one when absent. */
+    port?: number;
+    netns?: string;
+    /** The master gate (default true); false gives the plain tcp-check front. */
+    gate?: boolean;
+    /** Outlive this process (`npm run lab`): detached, not killed on exit. */
+    daemonize?: boolean;
+    readyTimeoutMs?: number;
+}
+
+/** haproxy.cfg for a lab group: every redis and sentinel by its address. */
+export function labFrontConfig(group: LabGroup, bind: { host: string; port: number }, gate: boolean): string {
+    const address = (server: { host?: string; port: number }) => ({ host: server.host ?? "127.0.0.1", port: server.port });
+    return renderFrontConfig({
+        bind,
+        redis: { addresses: group.redis.map(address) },
+        sentinels: { addresses: group.sentinels.map(address) },
+        masterName: group.spec.masterName,
+        passwordEnv: PASSWORD_ENV,
+        gate,
+        gateFile: MASTER_GATE_FILE,
+    });
+}
+
+/**
+ * Starts a front for `group` and waits until it forwards to a redis (with the gate: once a
+ * majority of sentinels has named the master). Throws with the end of its log when it does not.
+ */
+export async function startFront(group: LabGroup, options: FrontOptions): Promise<LabFront> {
+    const host = options.host ?? "127.0.0.1";
+    const port = options.port ?? (await freePort());
+    const gate = options.gate ?? true;
+    fs.mkdirSync(options.dir, { recursive: true });
+    const config = path.join(options.dir, "haproxy.cfg");
+    fs.writeFileSync(config, labFrontConfig(group, { host, port }, gate));
+    const logFile = path.join(options.dir, "log");
+    const log = fs.openSync(logFile, "a");
+    // -db: foreground, logs to the log file; `ip netns exec` execs, so the pid is haproxy's.
+    const argv = ["haproxy", "-db", "-f", config];
+    const [file, ...args] = options.netns ? ["ip", "netns", "exec", options.netns, ...argv] : argv;
+    const child = spawn(file, args, {
+        stdio: ["ignore", log, log],
+        env: { ...process.env, [PASSWORD_ENV]: group.spec.password },
+        detached: options.daemonize ?? false,
+    });
+    fs.closeSync(log);
+    if (child.pid === undefined) throw new Error("lab: haproxy did not start (is it installed?)");
+    if (options.daemonize) child.unref();
+    else killOnExit(child);
+    const front: LabFront = { pid: child.pid, host, port, dir: options.dir, gate, ...(options.netns ? { netns: options.netns } : {}) };
+    try {
+        await waitFor(
+            () => child.exitCode === null && answersPing(port, host),
+            options.readyTimeoutMs ?? 15_000,
+            `front on ${host}:${port} forwarding`,
+        );
+    } catch (error) {
+        stopFront(front);
+        const tail = fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n");
+        throw new Error(`${(error as Error).message}${tail ? `; haproxy said:\n${tail}` : ""}`, { cause: error });
+    }
+    return front;
+}
+
+/** Stops a front. */
+export function stopFront(front: LabFront): void {
+    try {
+        process.kill(front.pid, "SIGKILL");
+    } catch {
+        // already gone
+    }
+}
