@@ -22,7 +22,7 @@ import { parseFlags, runCommand, UsageError, wholeNumber } from "./command";
 const WAIT_INTERVAL_MS = 1000;
 
 const USAGE = `usage: npm run verify -- (--sentinel HOST:PORT[,...] [--members HOST:PORT[,...]] | [--kubeconfig FILE] --namespace NS --name NAME)
-         --master-name NAME --expect-policy POLICY --expect-redis N --expect-sentinels N
+         [--front HOST:PORT[,...]] --master-name NAME --expect-policy POLICY --expect-redis N --expect-sentinels N
          [--expect-maxmemory SIZE] [--password-env VAR] [--wait] [--timeout SECONDS]
          [--allow-external-services] [--json]
 
@@ -35,6 +35,9 @@ with --wait, checks again until every check holds or --timeout passes.
                          Kubernetes the RedisFailover's pods are the members)
   --namespace, --name    the RedisFailover, reached through the Kubernetes API (port-forwards);
   --kubeconfig FILE      with this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
+  --front LIST           the group's front (HAProxy) addresses, reached directly: a new connection
+                         through each must reach the master the sentinels agree on (same run_id).
+                         Without it the front-serves-master check is not reported
   --master-name NAME     Sentinel's name for the master (the operator's groups: ${MASTER_NAME})
   --expect-policy P      maxmemory-policy every redis must have, one of
                          ${MAXMEMORY_POLICIES.join(", ")}
@@ -56,6 +59,7 @@ const SPEC = {
     options: {
         sentinel: { type: "string" },
         members: { type: "string" },
+        front: { type: "string" },
         kubeconfig: { type: "string" },
         namespace: { type: "string" },
         name: { type: "string" },
@@ -82,6 +86,8 @@ export interface VerifyCommand {
     members?: string[];
     /** Through the Kubernetes API. */
     kubernetes?: { kubeconfigFile?: string; namespace: string; name: string };
+    /** The group's front addresses, reached directly, for the front-serves-master check. */
+    fronts?: string[];
     /** What the group must look like. */
     expected: Expectations;
     /** Environment variable holding the password. */
@@ -120,7 +126,7 @@ function expectationsOf(flags: Flags): Expectations {
 }
 
 /** A comma-separated list of `host:port`; throws `UsageError` naming the flag. */
-function endpoints(flag: "sentinel" | "members", text: string): string[] {
+function endpoints(flag: "sentinel" | "members" | "front", text: string): string[] {
     const list = text.split(",").filter(Boolean);
     for (const address of list) {
         try {
@@ -154,11 +160,14 @@ export function commandOf(flags: Flags): VerifyCommand {
     const timeoutSeconds = Number(flags.timeout ?? "10");
     if (!(timeoutSeconds > 0)) throw new UsageError("--timeout must be a positive number of seconds");
     const reach = reachOf(flags);
+    const fronts = flags.front === undefined ? undefined : endpoints("front", flags.front);
+    if (fronts?.length === 0) throw new UsageError("--front takes at least one HOST:PORT");
     const passwordEnv = flags["password-env"];
     if (passwordEnv !== undefined && process.env[passwordEnv] === undefined)
         throw new UsageError(`--password-env ${passwordEnv}: no such environment variable`);
     return {
         ...reach,
+        ...(fronts ? { fronts } : {}),
         expected,
         passwordEnv,
         wait: flags.wait ?? false,
@@ -185,7 +194,7 @@ export async function runVerify(
     // Each network call gets a share of the budget, so one silent server cannot use all of it.
     const probeTimeoutMs = Math.max(100, Math.min(1000, (command.timeoutSeconds * 1000) / 4));
     const kube = command.kubernetes;
-    const reach: Reach = kube
+    const servers: Reach = kube
         ? {
               kubernetes: {
                   namespace: kube.namespace,
@@ -194,6 +203,7 @@ export async function runVerify(
               },
           }
         : { sentinels: command.sentinels, members: command.members };
+    const reach: Reach = command.fronts ? { ...servers, fronts: command.fronts } : servers;
     const opened = await openTarget(reach, password, probeTimeoutMs, { allowExternalServices: command.allowExternalServices });
     try {
         if (!command.wait) return await checkOnce(opened, command.expected);

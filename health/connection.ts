@@ -15,6 +15,14 @@ export interface Endpoint {
     port: number;
 }
 
+/** A front (HAProxy) of the group, for the `front-serves-master` check. */
+export interface FrontEndpoint {
+    /** How reports name it: the address given, or its pod. */
+    name: string;
+    /** Where this process connects to it. */
+    local: Endpoint;
+}
+
 /** How to reach the group. */
 export interface Target {
     /** Sentinel addresses. */
@@ -33,6 +41,11 @@ export interface Target {
      * address a sentinel knows must be one of them. The `membership` check does not apply when absent.
      */
     membership?: Membership;
+    /**
+     * The group's fronts: each must lead a new connection to the master the sentinels agree on.
+     * The `front-serves-master` check is not reported when absent (a group without a front).
+     */
+    fronts?: FrontEndpoint[];
 }
 
 /** Parses `host:port`. */

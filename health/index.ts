@@ -8,13 +8,14 @@
 //   wait        one round (`checkOnce`) and polling until healthy (`waitUntilHealthy`)
 //   reach       opening a target: direct sentinel addresses or through the Kubernetes API
 //   membership  who belongs to the group, and the check that sentinels know only members
+//   front       the check that each front (HAProxy) leads a new connection to the agreed master
 //   cluster     the RedisFailover's pods and Services as the Kubernetes API lists them each round
 //   kubernetes  the port-forward transport, kept in step with the pods
 
-export type { Endpoint, Target } from "./connection";
+export type { Endpoint, FrontEndpoint, Target } from "./connection";
 export { errorText, formatEndpoint, parseEndpoint, withConnection, withDeadline } from "./connection";
 export type { CheckName, CheckResult, HealthReport } from "./report";
-export { CHECK_NAMES, describeFailures, formatReport, KUBERNETES_CHECK_NAMES, summarizeFailures } from "./report";
+export { CHECK_NAMES, describeFailures, formatReport, FRONT_CHECK_NAMES, KUBERNETES_CHECK_NAMES, summarizeFailures } from "./report";
 export type { Expectations } from "./rules";
 export { checkOnce, waitUntilHealthy } from "./wait";
 export type { KubeCheckOptions, KubeReach, OpenTarget, Reach, Round, TargetSource } from "./reach";
@@ -25,3 +26,5 @@ export type { PodInfo, PodLister, ServiceInfo, ServiceLister } from "./cluster";
 export { podsCheck, servicesCheck } from "./cluster";
 export type { Member, Membership } from "./membership";
 export { MEMBERSHIP_NOT_APPLICABLE, membershipCheck } from "./membership";
+export type { FrontView } from "./probes";
+export { frontErrorMeaning, frontServesMaster, shortRunId } from "./front";

@@ -2,7 +2,7 @@
 // itself, and whether the master takes a write. Each call has its own deadline; a failure becomes
 // part of the view (`error`), never an exception, so one silent server cannot stop a round.
 
-import { Endpoint, errorText, pairs, parseInfo, Target, withConnection } from "./connection";
+import { Endpoint, errorText, FrontEndpoint, pairs, parseInfo, Target, withConnection } from "./connection";
 
 /** What one sentinel said about the master. */
 export interface SentinelView {
@@ -30,6 +30,8 @@ export interface RedisView {
     error?: string;
     /** `INFO replication`. */
     replication?: Record<string, string>;
+    /** `run_id` of `INFO server`: what tells this server apart from any other at the same address. */
+    runId?: string;
     /** `maxmemory-policy`. */
     policy?: string;
     /** `maxmemory` in bytes. */
@@ -70,15 +72,49 @@ export async function askRedis(address: Endpoint, target: Target, timeoutMs: num
     try {
         const reachable = target.dial ? await target.dial(address) : address;
         return await withConnection(reachable, { password: target.password, timeoutMs }, async (client) => {
-            const [info, policy, maxmemory] = await Promise.all([
+            const [info, server, policy, maxmemory] = await Promise.all([
                 client.info("replication"),
+                client.info("server"),
                 client.config("GET", "maxmemory-policy") as Promise<string[]>,
                 client.config("GET", "maxmemory") as Promise<string[]>,
             ]);
-            return { address, replication: parseInfo(info), policy: policy[1], maxmemory: Number(maxmemory[1]) };
+            return {
+                address,
+                replication: parseInfo(info),
+                runId: parseInfo(server).run_id,
+                policy: policy[1],
+                maxmemory: Number(maxmemory[1]),
+            };
         });
     } catch (error) {
         return { address, error: errorText(error) };
+    }
+}
+
+/** Where a new connection through one front led. */
+export interface FrontView {
+    /** The front, as reports name it. */
+    name: string;
+    /** Why the connection gave no answer. */
+    error?: string;
+    /** `role` of `INFO replication` of the server reached. */
+    role?: string;
+    /** `run_id` of `INFO server` of the server reached. */
+    runId?: string;
+}
+
+/**
+ * Opens a new connection through a front and asks the server behind it who it is. New each time:
+ * the front picks a server per connection, so only a new one shows where applications land now.
+ */
+export async function askFront(front: FrontEndpoint, password: string | undefined, timeoutMs: number): Promise<FrontView> {
+    try {
+        return await withConnection(front.local, { password, timeoutMs }, async (client) => {
+            const [server, replication] = await Promise.all([client.info("server"), client.info("replication")]);
+            return { name: front.name, role: parseInfo(replication).role, runId: parseInfo(server).run_id };
+        });
+    } catch (error) {
+        return { name: front.name, error: errorText(error) };
     }
 }
 

@@ -2,7 +2,7 @@
 // inside the cluster network) or the RedisFailover's pods through the Kubernetes API. Used by the
 // dynamic provider and by `verify`.
 
-import { parseEndpoint, Target } from "./connection";
+import { FrontEndpoint, parseEndpoint, Target } from "./connection";
 import { openKubeTarget } from "./kubernetes";
 import type { Membership } from "./membership";
 import type { CheckResult } from "./report";
@@ -30,6 +30,11 @@ export interface Reach {
     members?: string[];
     /** Through the Kubernetes API (port-forward), for runners outside it. */
     kubernetes?: KubeReach;
+    /**
+     * The group's fronts (`host:port`), reached directly on either path, for the
+     * `front-serves-master` check; not reported when absent.
+     */
+    fronts?: string[];
 }
 
 /** What one round of checks runs against. */
@@ -73,6 +78,26 @@ export async function openTarget(
     password: string | undefined,
     probeTimeoutMs?: number,
     options: KubeCheckOptions = {},
+): Promise<OpenTarget> {
+    const opened = await openServers(reach, password, probeTimeoutMs, options);
+    if (reach.fronts === undefined) return opened;
+    // Parsed before any round, so a bad address is refused at once rather than in every round.
+    const fronts = reach.fronts.map((address): FrontEndpoint => ({ name: address, local: parseEndpoint(address) }));
+    return {
+        round: async (expected) => {
+            const round = await opened.round(expected);
+            return { ...round, target: { ...round.target, fronts } };
+        },
+        close: () => opened.close(),
+    };
+}
+
+/** The target of the group's servers (sentinels and redis), on either path. */
+async function openServers(
+    reach: Reach,
+    password: string | undefined,
+    probeTimeoutMs: number | undefined,
+    options: KubeCheckOptions,
 ): Promise<OpenTarget> {
     if (reach.kubernetes) {
         return openKubeTarget({ ...reach.kubernetes, ...options, password, probeTimeoutMs });

@@ -25,8 +25,14 @@ export const CHECK_NAMES = [
  */
 export const KUBERNETES_CHECK_NAMES = ["pods", "services"] as const;
 
+/**
+ * The checks of the front, only when the target names front endpoints, reported after the others:
+ * a report of a group without a front is the same as before fronts existed.
+ */
+export const FRONT_CHECK_NAMES = ["front-serves-master"] as const;
+
 /** One check's name. */
-export type CheckName = (typeof KUBERNETES_CHECK_NAMES)[number] | (typeof CHECK_NAMES)[number];
+export type CheckName = (typeof KUBERNETES_CHECK_NAMES)[number] | (typeof CHECK_NAMES)[number] | (typeof FRONT_CHECK_NAMES)[number];
 
 const NOT_CHECKED = "not checked: ";
 
@@ -46,22 +52,32 @@ export interface HealthReport {
     healthy: boolean;
     /** The master the sentinels name, `host:port`, when they agree. */
     master?: string;
-    /** Every check: `KUBERNETES_CHECK_NAMES` (on that path), then `CHECK_NAMES`, in order. */
+    /**
+     * Every check, in order: `KUBERNETES_CHECK_NAMES` (on that path), `CHECK_NAMES`, then
+     * `FRONT_CHECK_NAMES` (when the target names fronts).
+     */
     checks: CheckResult[];
     /** How long the round took. */
     durationMs: number;
 }
 
-/** `checks` followed by every check not among them, failed with `not checked: reason`. */
-export function notChecked(checks: CheckResult[], reason: string): CheckResult[] {
+/** The checks of the servers a round reports: `CHECK_NAMES`, then the front's when there are fronts. */
+export function serverCheckNames(hasFronts: boolean): readonly CheckName[] {
+    return hasFronts ? [...CHECK_NAMES, ...FRONT_CHECK_NAMES] : CHECK_NAMES;
+}
+
+/** `checks` followed by every check of `names` not among them, failed with `not checked: reason`. */
+export function notChecked(checks: CheckResult[], reason: string, names: readonly CheckName[] = CHECK_NAMES): CheckResult[] {
     const done = new Set(checks.map((check) => check.name));
     return [
         ...checks,
-        ...CHECK_NAMES.filter((name) => !done.has(name)).map((name): CheckResult => ({
-            name,
-            ok: false,
-            detail: `${NOT_CHECKED}${reason}`,
-        })),
+        ...names
+            .filter((name) => !done.has(name))
+            .map((name): CheckResult => ({
+                name,
+                ok: false,
+                detail: `${NOT_CHECKED}${reason}`,
+            })),
     ];
 }
 

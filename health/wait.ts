@@ -2,9 +2,10 @@
 // that `pulumi up` and `verify --wait` do until the group is healthy or time runs out.
 
 import type { Target } from "./connection";
-import { askRedis, askSentinel, tryWrite } from "./probes";
+import { frontServesMaster } from "./front";
+import { askFront, askRedis, askSentinel, tryWrite } from "./probes";
 import type { TargetSource } from "./reach";
-import { HealthReport, healthReport, notChecked } from "./report";
+import { HealthReport, healthReport, notChecked, serverCheckNames } from "./report";
 import { Expectations, judgeRedis, judgeSentinels, writeProbe } from "./rules";
 
 const DEFAULT_PROBE_TIMEOUT_MS = 1000;
@@ -21,7 +22,11 @@ export async function checkOnce(source: Target | TargetSource, expected: Expecta
     const round = await source.round(expected);
     const before = round.checks ?? [];
     if (round.stop !== undefined) {
-        return healthReport(notChecked(before, round.stop), undefined, Date.now() - started);
+        return healthReport(
+            notChecked(before, round.stop, serverCheckNames(round.target.fronts !== undefined)),
+            undefined,
+            Date.now() - started,
+        );
     }
     const report = await checkServers(round.target, expected, started);
     return healthReport([...before, ...report.checks], report.master, report.durationMs);
@@ -30,19 +35,25 @@ export async function checkOnce(source: Target | TargetSource, expected: Expecta
 /** The checks of the servers, from what the sentinels say. */
 async function checkServers(target: Target, expected: Expectations, started: number): Promise<HealthReport> {
     const timeoutMs = target.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    const names = serverCheckNames(target.fronts !== undefined);
     const views = await Promise.all(target.sentinels.map((endpoint) => askSentinel(endpoint, expected.masterName, timeoutMs)));
     const sentinels = judgeSentinels(views, expected, target.membership);
     if (sentinels.stop !== undefined) {
-        return healthReport(notChecked(sentinels.checks, sentinels.stop), undefined, Date.now() - started);
+        return healthReport(notChecked(sentinels.checks, sentinels.stop, names), undefined, Date.now() - started);
     }
     const redis = await Promise.all(sentinels.redis.map((address) => askRedis(address, target, timeoutMs)));
     const servers = judgeRedis(redis, sentinels.master, expected);
     const checks = [...sentinels.checks, ...servers.checks];
     if (servers.stop !== undefined) {
-        return healthReport(notChecked(checks, servers.stop), sentinels.agreed, Date.now() - started);
+        return healthReport(notChecked(checks, servers.stop, names), sentinels.agreed, Date.now() - started);
     }
     const problem = await tryWrite(sentinels.master, target, timeoutMs);
-    return healthReport([...checks, writeProbe(sentinels.master, problem)], sentinels.agreed, Date.now() - started);
+    checks.push(writeProbe(sentinels.master, problem));
+    if (target.fronts !== undefined) {
+        const fronts = await Promise.all(target.fronts.map((front) => askFront(front, target.password, timeoutMs)));
+        checks.push(frontServesMaster(fronts, sentinels.agreed, redis));
+    }
+    return healthReport(checks, sentinels.agreed, Date.now() - started);
 }
 
 /**

@@ -74,6 +74,7 @@ export function labVerifyCommand(group: StackLabGroup): string {
         `REDIS_PASSWORD='${group.spec.password}' npm run verify --`,
         `--sentinel ${addresses(group.sentinels)}`,
         `--members ${addresses([...group.redis, ...group.sentinels])}`,
+        ...(group.front ? [`--front ${addresses([group.front])}`] : []),
         `--master-name ${expectations.masterName}`,
         `--expect-policy ${expectations.maxmemoryPolicy}`,
         `--expect-redis ${expectations.redisCount}`,

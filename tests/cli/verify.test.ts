@@ -171,7 +171,8 @@ describe("cli: verify", function () {
         const run = verify(["--help"]);
         assert.strictEqual(run.code, 0, run.stderr);
         assert.match(run.stdout, /^usage: npm run verify -- /);
-        const all = "--sentinel --members --kubeconfig --namespace --name --master-name --expect-policy --expect-redis --expect-sentinels";
+        const all =
+            "--sentinel --members --front --kubeconfig --namespace --name --master-name --expect-policy --expect-redis --expect-sentinels";
         for (const flag of `${all} --expect-maxmemory --password-env --wait --timeout --allow-external-services --json`.split(" ")) {
             assert.ok(run.stdout.includes(flag), `usage names ${flag}`);
         }

@@ -83,6 +83,7 @@ describe("full: the lab command", function () {
             const verify = spawnSync("bash", ["-c", doc.instances.cache.verify], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
             assert.strictEqual(verify.status, 0, verify.stdout + verify.stderr);
             assert.match(verify.stdout, /^healthy: master/m);
+            assert.match(verify.stdout, /^ok {4}front-serves-master +127\.0\.0\.1:\d+ reaches the master /m);
         } finally {
             lab(dir, "--stack", "dev", "--down");
             fs.rmSync(dir, { recursive: true, force: true });
