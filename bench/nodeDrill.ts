@@ -14,6 +14,7 @@ import { LabNode, loseNode, nodeOf, NodeLab, partitionNode, healNode, spawnInNod
 import { GroupSpec } from "../lab/redisLab";
 import { recommendedSentinelClientOptions } from "./clientSettings";
 import { DrillWriterInput, DrillWriterOutput } from "./drillWriter";
+import { drillGroupSpec, sleep, until } from "./drillGroup";
 
 export type NodeFault = "node-loss" | "partition";
 
@@ -41,33 +42,13 @@ export interface NodeDrillResult {
 }
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await condition().catch(() => false)) return true;
-        await sleep(100);
-    }
-    return false;
-}
 
 function drillSpec(minReplicas: boolean, options: NodeDrillOptions): GroupSpec {
-    return {
-        name: `drill-${Date.now()}`,
-        redisCount: 3,
-        sentinelCount: 3,
-        password: "node-drill-pw",
-        maxmemory: "256mb",
-        maxmemoryPolicy: "noeviction",
-        appendonly: true,
-        holdsData: true,
-        downAfterMilliseconds: options.downAfterMilliseconds,
-        failoverTimeout: options.failoverTimeout,
-        masterName: MASTER_NAME,
-        replicaSyncDelaySeconds: 0,
-        customConfig: minReplicas ? ["min-replicas-to-write 1", `min-replicas-max-lag ${options.minReplicasMaxLag}`] : [],
-    };
+    return drillGroupSpec(
+        "drill",
+        options,
+        minReplicas ? ["min-replicas-to-write 1", `min-replicas-max-lag ${options.minReplicasMaxLag}`] : [],
+    );
 }
 
 /** One trial on a fresh lab of nodes (3 nodes: one redis and one sentinel each). */

@@ -15,8 +15,8 @@ import * as path from "path";
 import IORedis from "ioredis";
 import { MASTER_NAME, RESYNC_SECONDS } from "../facts/operator";
 import { healNode, nodeOf, partitionNode, spawnInNode, startNodeLab, stopNodeLab } from "../lab/nodes";
-import { GroupSpec } from "../lab/redisLab";
-import { addresses, Cleanups, folder, inNodeTarget, listenForSwitch, offNodeTarget, sleep, until } from "./pathTargets";
+import { drillGroupSpec, sleep, until } from "./drillGroup";
+import { addresses, Cleanups, folder, inNodeTarget, listenForSwitch, offNodeTarget } from "./pathTargets";
 import { Ack, PathWriterInput, startPathWriter } from "./pathWriter";
 
 export const PATHS = ["relabel", "haproxy", "front", "sentinel"] as const;
@@ -50,24 +50,6 @@ export interface PathDrillResult {
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
-function drillSpec(options: PathDrillOptions): GroupSpec {
-    // No min-replicas: what the path itself guarantees (the cache instance's case).
-    return {
-        name: `paths-${Date.now()}`,
-        redisCount: 3,
-        sentinelCount: 3,
-        password: "path-drill-pw",
-        maxmemory: "256mb",
-        maxmemoryPolicy: "noeviction",
-        appendonly: true,
-        holdsData: true,
-        downAfterMilliseconds: options.downAfterMilliseconds,
-        failoverTimeout: options.failoverTimeout,
-        masterName: MASTER_NAME,
-        replicaSyncDelaySeconds: 0,
-    };
-}
-
 /** One trial on a fresh lab of nodes (3 nodes, one redis and one sentinel each). */
 export async function pathDrillTrial(
     root: string,
@@ -75,7 +57,7 @@ export async function pathDrillTrial(
     fault: PathFault,
     options: PathDrillOptions,
 ): Promise<PathDrillResult> {
-    const lab = await startNodeLab([drillSpec(options)], 3, root);
+    const lab = await startNodeLab([drillGroupSpec("paths", options)], 3, root);
     const cleanups: Cleanups = [];
     try {
         if (!lab.isolated) throw new Error(`path drills need network namespaces: ${lab.fallbackReason}`);

@@ -10,6 +10,7 @@ import { LabNode, spawnInNode } from "../lab/nodes";
 import { LabGroup } from "../lab/redisLab";
 import { RelabelProxy, startRelabelProxy } from "../lab/relabelProxy";
 import type { MasterPath } from "./pathDrill";
+import { until } from "./drillGroup";
 import { WriterTarget } from "./pathWriter";
 
 /** Undoes what a step started; run in reverse order at the end of a trial. */
@@ -18,23 +19,6 @@ export type Cleanups = Array<() => Promise<void> | void>;
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Where a proxy or front inside the master's node listens. */
 const IN_NODE_PORT = 7379;
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Whether `condition` holds within `timeoutMs`, polled every 100 ms. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (
-            await Promise.resolve()
-                .then(condition)
-                .catch(() => false)
-        )
-            return true;
-        await sleep(100);
-    }
-    return false;
-}
 
 export const folder = (group: LabGroup, name: string) => path.join(group.dir, name);
 export const addresses = (servers: Array<{ host?: string; port: number }>) => servers.map((s) => ({ host: s.host!, port: s.port }));

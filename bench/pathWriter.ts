@@ -36,6 +36,13 @@ export interface PathWriter {
     stop(): Promise<void>;
 }
 
+/** One `SET <key> 1` with `CONFIG GET dir` on the same connection: the folder name of the server that took it. */
+async function writeOnce(client: IORedis, key: string): Promise<string> {
+    const [set, dir] = (await client.pipeline().set(key, "1").config("GET", "dir").exec())!;
+    if (set[0]) throw set[0];
+    return dir[0] ? "unknown" : path.basename((dir[1] as string[])[1]);
+}
+
 /** Starts writing; `stop` ends the loop and the connection. */
 export function startPathWriter(input: PathWriterInput, onFirstAck?: () => void): PathWriter {
     const connect = () => {
@@ -61,10 +68,7 @@ export function startPathWriter(input: PathWriterInput, onFirstAck?: () => void)
     const loop = (async () => {
         for (let n = 0; running; n++) {
             try {
-                const [set, dir] = (await client.pipeline().set(`${input.prefix}${n}`, "1").config("GET", "dir").exec())!;
-                if (set[0]) throw set[0];
-                const folder = dir[0] ? "unknown" : path.basename((dir[1] as string[])[1]);
-                writer.acks.push([n, Date.now(), folder]);
+                writer.acks.push([n, Date.now(), await writeOnce(client, `${input.prefix}${n}`)]);
                 if (writer.acks.length === 1) onFirstAck?.();
             } catch {
                 writer.errors++;
@@ -95,12 +99,8 @@ function startFreshWriter(input: PathWriterInput, connect: () => IORedis, onFirs
             const client = connect();
             try {
                 const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000));
-                const [set, dir] = (await Promise.race([
-                    client.pipeline().set(`${input.prefix}${n}`, "1").config("GET", "dir").exec(),
-                    timeout,
-                ]))!;
-                if (set[0]) throw set[0];
-                writer.acks.push([n, Date.now(), dir[0] ? "unknown" : path.basename((dir[1] as string[])[1])]);
+                const server = await Promise.race([writeOnce(client, `${input.prefix}${n}`), timeout]);
+                writer.acks.push([n, Date.now(), server]);
                 if (writer.acks.length === 1) onFirstAck?.();
             } catch {
                 writer.errors++;

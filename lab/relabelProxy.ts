@@ -18,8 +18,8 @@
 //   node -r ts-node/register/transpile-only lab/relabelProxy.ts '{"listen":{...},"servers":[...],"password":"..."}'
 
 import * as net from "net";
-import IORedis from "ioredis";
 import { RESYNC_SECONDS } from "../facts/operator";
+import { parseInfo, withConnection } from "../health/connection";
 
 export interface Address {
     host: string;
@@ -47,25 +47,11 @@ export interface RelabelProxy {
 
 /** `role` of one pod, or undefined when it does not answer within a second. */
 async function roleOf(server: Address, password: string): Promise<string | undefined> {
-    const client = new IORedis({
-        ...server,
-        password,
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 1000,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-    });
-    client.on("error", () => undefined);
-    try {
-        await client.connect();
-        const info = (await client.info("replication")) as string;
-        return /^role:(\w+)/m.exec(info)?.[1];
-    } catch {
-        return undefined;
-    } finally {
-        client.disconnect();
-    }
+    return withConnection(
+        server,
+        { password, timeoutMs: 1000 },
+        async (client) => parseInfo((await client.info("replication")) as string).role,
+    ).catch(() => undefined);
 }
 
 /** The pod the operator's check would label master: the only one answering `role:master`, if exactly one does. */

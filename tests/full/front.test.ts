@@ -12,6 +12,7 @@ import * as path from "path";
 import IORedis from "ioredis";
 import { redisUrl } from "../../components/redisFailover";
 import { MASTER_NAME } from "../../facts/operator";
+import { withConnection } from "../../health/connection";
 import { LabFront, startFront, stopFront } from "../../lab/front";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { StackLabGroup, startLab, stopLab } from "../../lab/stackLab";
@@ -40,26 +41,9 @@ sys.exit(1)
 
 /** The folder name of the server a new connection through `front` reaches, or null when none. */
 async function reached(front: LabFront, password: string): Promise<string | null> {
-    const client = new IORedis({
-        host: front.host,
-        port: front.port,
-        password,
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 1000,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-    });
-    client.on("error", () => undefined);
-    try {
-        await client.connect();
-        const [, dir] = (await client.config("GET", "dir")) as string[];
-        return path.basename(dir);
-    } catch {
-        return null;
-    } finally {
-        client.disconnect();
-    }
+    return withConnection(front, { password, timeoutMs: 1000 }, async (client) =>
+        path.basename(((await client.config("GET", "dir")) as string[])[1]),
+    ).catch(() => null);
 }
 
 async function masterAddress(group: LabGroup): Promise<string> {
