@@ -1,14 +1,17 @@
 -- The master gate of the redis-ha front (HAProxy). Every few hundred milliseconds it asks each
 -- sentinel of the group which address is the master, and serves only the redis server that a
 -- majority of all the group's sentinels name, when no sentinel that answers names another: every
--- other server is put in maintenance and its sessions are cut. Sentinels that disagree are in the
--- middle of a failover (the others learn the new master from the leader's hello messages within
--- about 2 s), and without a majority (sentinels unreachable, a partition) there is no master to
--- trust: in both cases nothing is served. So a master that Sentinel has replaced (resumed after a
+-- other server gets weight 0 and its sessions are cut. Sentinels that disagree are in the middle of
+-- a failover (the others learn the new master from the leader's hello messages, sent every 2 s:
+-- redis/redis `src/sentinel.c`, SENTINEL_PUBLISH_PERIOD), and without a majority (sentinels
+-- unreachable, a partition) there is no master to trust: in both cases nothing is served. So a master that Sentinel has replaced (resumed after a
 -- hang, or healed after a partition) never takes a write through the front, whatever it says of
 -- itself.
 --
 -- Told what to watch by the environment HAProxy's `setenv` lines give it (front/haproxyConfig.ts).
+-- HAProxy's Lua API (haproxy/haproxy `doc/lua-api/index.rst`): tasks (`core.register_task`) may
+-- use sockets (`core.tcp`); `Server.get_stats().status` is the health state, and `set_weight` /
+-- `shut_sess` act on one server.
 
 local redis_backend = os.getenv("GATE_REDIS_BACKEND")
 local sentinel_backend = os.getenv("GATE_SENTINEL_BACKEND")
