@@ -93,46 +93,58 @@ export function redisUrl(password: string, masterEndpoint: string, db: number): 
  */
 export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redis/redis.conf"];
 
-/**
- * `appendfsync` of data-holding instances: at most about a second of acknowledged writes can be
- * lost on a power or kernel failure (a killed process loses none: its writes are in the page cache).
- */
 /** The AOF fsync policy of a data-holding instance when config does not say (`redis.appendfsync`). */
 export const DATA_HOLDING_APPENDFSYNC = "everysec";
 
-/**
- * The redis container's command. The operator applies `customConfig` with CONFIG SET after
- * start-up (`service/redis/client.go`, `SetCustomRedisConfig`), so `appendonly yes` there exists
- * only at runtime: a restarted server starts without AOF, ignores the file and comes up empty,
- * and the operator's next CONFIG SET then rewrites the AOF from that empty dataset. Data-holding
- * instances therefore get AOF from start-up on the command line, which Redis applies after the
- * config file. Others keep the operator's default (undefined: `spec.redis.command` is left out).
- */
-export function redisCommand(instance: { holdsData: boolean; redis?: { appendfsync?: string } }): string[] | undefined {
-    if (!instance.holdsData) {
-        return undefined;
-    }
-    return [...OPERATOR_REDIS_COMMAND, "--appendonly", "yes", "--appendfsync", instance.redis?.appendfsync ?? DATA_HOLDING_APPENDFSYNC];
-}
-
-/** Redis directives: the typed settings first, then the free-form lines. */
-export function redisConfigLines(redis: {
+/** The typed redis settings the program owns, as directives. */
+export interface OwnedRedisSettings {
     maxmemory: string;
     maxmemoryPolicy: string;
     appendonly: boolean;
-    customConfig: string[];
+    appendfsync?: string;
     minReplicasToWrite?: number;
     minReplicasMaxLag?: number;
-}): string[] {
+}
+
+/**
+ * The owned settings as `[directive, value]`, in one order for the command line and customConfig.
+ * A data-holding instance always has AOF (the schema refuses otherwise), with its fsync policy.
+ */
+export function ownedRedisDirectives(redis: OwnedRedisSettings, holdsData: boolean): Array<[string, string]> {
+    const appendonly = holdsData || redis.appendonly;
     return [
-        `maxmemory ${redis.maxmemory}`,
-        `maxmemory-policy ${redis.maxmemoryPolicy}`,
-        `appendonly ${redis.appendonly ? "yes" : "no"}`,
+        ["maxmemory", String(redis.maxmemory)],
+        ["maxmemory-policy", redis.maxmemoryPolicy],
+        ["appendonly", appendonly ? "yes" : "no"],
+        ...(appendonly ? [["appendfsync", redis.appendfsync ?? DATA_HOLDING_APPENDFSYNC] as [string, string]] : []),
         // Rendered even when 0 (off): CONFIG SET state outlives a config change, so turning it off must be said.
-        ...(redis.minReplicasToWrite === undefined ? [] : [`min-replicas-to-write ${redis.minReplicasToWrite}`]),
-        ...(redis.minReplicasMaxLag === undefined ? [] : [`min-replicas-max-lag ${redis.minReplicasMaxLag}`]),
-        ...redis.customConfig,
+        ...(redis.minReplicasToWrite === undefined
+            ? []
+            : [["min-replicas-to-write", String(redis.minReplicasToWrite)] as [string, string]]),
+        ...(redis.minReplicasMaxLag === undefined ? [] : [["min-replicas-max-lag", String(redis.minReplicasMaxLag)] as [string, string]]),
     ];
+}
+
+/**
+ * The redis container's command: the operator's default with every owned setting after it, which
+ * Redis applies over the config file. The operator applies `customConfig` only by CONFIG SET, late
+ * in a completed pass (`service/redis/client.go`, `SetCustomRedisConfig`; checker.go runs it after
+ * the master checks, and not at all while a pod is Pending), so a pod re-created from the template
+ * would otherwise run, and could be promoted, with no memory bound, the config file's defaults for
+ * the policy and min-replicas (off), and without AOF: a data-holding server would then ignore its
+ * file, come up empty, and the next CONFIG SET would rewrite the AOF from that empty dataset.
+ * `spec.redis.command` replaces the default whole (`service/generator.go`, `getRedisCommand`).
+ */
+export function redisCommand(instance: { holdsData: boolean; redis: OwnedRedisSettings }): string[] {
+    return [
+        ...OPERATOR_REDIS_COMMAND,
+        ...ownedRedisDirectives(instance.redis, instance.holdsData).flatMap(([directive, value]) => [`--${directive}`, value]),
+    ];
+}
+
+/** Redis directives for customConfig: the owned settings again (applied at runtime when they change), then the free-form lines. */
+export function redisConfigLines(redis: OwnedRedisSettings & { customConfig: string[] }, holdsData: boolean): string[] {
+    return [...ownedRedisDirectives(redis, holdsData).map((pair) => pair.join(" ")), ...redis.customConfig];
 }
 
 /** Sentinel directives: the typed timings first, then the free-form lines. */
@@ -213,10 +225,10 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
             },
             redis: {
                 replicas: redis.replicas,
-                ...(command ? { command } : {}),
+                command,
                 resources: redis.resources,
                 storage,
-                customConfig: redisConfigLines(redis),
+                customConfig: redisConfigLines(redis, instance.holdsData),
                 ...placement("redis"),
                 ...(tolerations ? { tolerations } : {}),
                 exporter: { enabled: redis.exporter, image: options.exporterImage },

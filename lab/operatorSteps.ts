@@ -51,9 +51,14 @@ export function operatorRedisConf(port: number, password: string): string[] {
     ];
 }
 
+/** The group's owned settings, as the rendering takes them from an instance. */
+function ownedSettings(group: OperatorGroup) {
+    return { ...group, maxmemory: String(group.maxmemory) };
+}
+
 /** Arguments after the config file on the command line: the rendered command (`redisCommand`) minus the operator's default. */
-export function operatorRedisArgs(group: Pick<OperatorGroup, "holdsData">): string[] {
-    const command = redisCommand({ holdsData: group.holdsData ?? false }) ?? [...OPERATOR_REDIS_COMMAND];
+export function operatorRedisArgs(group: OperatorGroup): string[] {
+    const command = redisCommand({ holdsData: group.holdsData ?? false, redis: ownedSettings(group) });
     // service/generator.go, getRedisCommand: spec.redis.command replaces the default whole; the
     // rendering keeps the default as its prefix, which is what lets the lab use its own file path.
     if (OPERATOR_REDIS_COMMAND.some((word, index) => command[index] !== word)) {
@@ -64,7 +69,7 @@ export function operatorRedisArgs(group: Pick<OperatorGroup, "holdsData">): stri
 
 /** The redis customConfig the rendering puts in the RedisFailover, in order. */
 export function operatorRedisCustomConfig(group: OperatorGroup): string[] {
-    return redisConfigLines({ ...group, customConfig: group.customConfig ?? [] });
+    return redisConfigLines({ ...ownedSettings(group), customConfig: group.customConfig ?? [] }, group.holdsData ?? false);
 }
 
 /** The sentinel customConfig the rendering puts in the RedisFailover, in order. */

@@ -54,6 +54,8 @@ export interface GroupSpec {
      * (`redisCommand`, AOF from start-up), as in the cluster.
      */
     holdsData?: boolean;
+    /** Arguments after the config file instead of the rendered ones (`[]`: the operator's default command, as an older rendering had). */
+    commandArgs?: string[];
     /** Further redis customConfig lines, applied with CONFIG SET after the typed ones, as the operator does. */
     customConfig?: string[];
     /** Further sentinel customConfig lines (`SENTINEL SET`), after the timings. */
@@ -223,7 +225,7 @@ export async function startGroup(
                 `dir ${serverDir}`,
                 ...(spec.replicaSyncDelaySeconds === undefined ? [] : [`repl-diskless-sync-delay ${spec.replicaSyncDelaySeconds}`]),
             ].join("\n");
-            const args = operatorRedisArgs(spec);
+            const args = spec.commandArgs ?? operatorRedisArgs(spec);
             const pid = await startServer("redis-server", config, serverDir, daemonize, args, netns);
             group.redis.push({ port, pid, dir: serverDir, host, args, ...(netns ? { netns } : {}) });
             await waitFor(() => answersPing(port, host), 5000, `redis on ${host}:${port}`);

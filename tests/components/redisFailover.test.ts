@@ -53,6 +53,7 @@ describe("components: RedisFailover", () => {
                 "maxmemory 256mb",
                 "maxmemory-policy noeviction",
                 "appendonly yes",
+                "appendfsync everysec",
                 "min-replicas-to-write 1",
                 "min-replicas-max-lag 3",
             ]);
@@ -114,17 +115,26 @@ describe("components: RedisFailover", () => {
         });
     });
 
-    describe("redisCommand: AOF from start-up for data-holding instances", () => {
-        it("keeps the operator's default command and config file, then turns AOF on with everysec", () => {
+    describe("redisCommand: every owned setting from start-up", () => {
+        it("keeps the operator's default command and config file, then the owned settings; AOF with everysec where data is held", () => {
             assert.deepStrictEqual(OPERATOR_REDIS_COMMAND, ["redis-server", "/redis/redis.conf"]);
             assert.strictEqual(DATA_HOLDING_APPENDFSYNC, "everysec");
-            assert.deepStrictEqual(redisCommand({ holdsData: true }), [
+            const auth = stacks.prod.instances.find((i) => i.purpose === "auth")!;
+            assert.deepStrictEqual(redisCommand(auth), [
                 "redis-server",
                 "/redis/redis.conf",
+                "--maxmemory",
+                String(auth.redis.maxmemory),
+                "--maxmemory-policy",
+                "noeviction",
                 "--appendonly",
                 "yes",
                 "--appendfsync",
                 "everysec",
+                "--min-replicas-to-write",
+                String(auth.redis.minReplicasToWrite),
+                "--min-replicas-max-lag",
+                String(auth.redis.minReplicasMaxLag),
             ]);
         });
 
@@ -132,26 +142,40 @@ describe("components: RedisFailover", () => {
             const auth = parseStackConfigOrThrow(
                 withSetting(stackConfig("prod"), "redis-ha:instances", ["auth", "redis", "appendfsync"], "always"),
             ).instances[0];
-            assert.deepStrictEqual(redisCommand(auth)?.slice(-2), ["--appendfsync", "always"]);
-            assert.deepStrictEqual(buildRedisFailoverManifest(auth, renderOptions(stacks.prod)).spec.redis.command?.slice(-1), ["always"]);
+            const command = redisCommand(auth);
+            assert.deepStrictEqual(command.slice(command.indexOf("--appendfsync"), command.indexOf("--appendfsync") + 2), [
+                "--appendfsync",
+                "always",
+            ]);
+            assert.deepStrictEqual(buildRedisFailoverManifest(auth, renderOptions(stacks.prod)).spec.redis.command, command);
         });
 
-        it("leaves the operator's default to instances that hold no data", () => {
-            assert.strictEqual(redisCommand({ holdsData: false }), undefined);
+        it("gives instances that hold no data their limits and AOF off, with no fsync policy", () => {
+            const cache = stacks.prod.instances.find((i) => !i.holdsData)!;
+            const command = redisCommand(cache);
+            assert.deepStrictEqual(command.slice(2, 8), [
+                "--maxmemory",
+                String(cache.redis.maxmemory),
+                "--maxmemory-policy",
+                cache.redis.maxmemoryPolicy,
+                "--appendonly",
+                "no",
+            ]);
+            assert.strictEqual(command.includes("--appendfsync"), false);
         });
 
         for (const [stack, config] of Object.entries(stacks)) {
-            it(`${stack}: spec.redis.command is rendered exactly for the data-holding instances`, () => {
+            it(`${stack}: spec.redis.command is the rendered command for every instance, and customConfig repeats its settings`, () => {
                 for (const instance of config.instances) {
                     const { spec } = buildRedisFailoverManifest(instance, renderOptions(config));
-                    const command = (spec.redis as { command?: string[] }).command;
-                    assert.deepStrictEqual(command, instance.holdsData ? redisCommand(instance) : undefined, instance.purpose);
+                    assert.deepStrictEqual(spec.redis.command, redisCommand(instance), instance.purpose);
+                    const flags = new Map<string, string>();
+                    for (let i = OPERATOR_REDIS_COMMAND.length; i < spec.redis.command.length; i += 2)
+                        flags.set(spec.redis.command[i].slice(2), spec.redis.command[i + 1]);
+                    for (const [directive, value] of flags)
+                        assert.ok(spec.redis.customConfig.includes(`${directive} ${value}`), `${instance.purpose}: ${directive}`);
                     assert.strictEqual("command" in spec.sentinel, false, "sentinels keep the operator's command");
                 }
-                assert.ok(
-                    config.instances.some((i) => i.holdsData),
-                    `${stack} has a data-holding instance`,
-                );
             });
         }
     });
