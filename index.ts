@@ -4,6 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/appSecrets";
+import { frontRevision } from "./components/frontRevision";
 import { RedisAlerts } from "./components/redisAlerts";
 import { RedisFailover, sentinelClientSettings } from "./components/redisFailover";
 import { RedisFront } from "./components/redisFront";
@@ -12,6 +13,7 @@ import { checkNodeZones } from "./components/nodeZones";
 import { RedisOperator } from "./components/redisOperator";
 import { checkVcpuQuota } from "./components/vcpuQuota";
 import { loadConfig } from "./config/load";
+import { operatorRevisionPart } from "./providers/groupRevision";
 
 const { stack, kubeconfig, sshPrivateKey } = loadConfig();
 const stackName = pulumi.getStack();
@@ -62,6 +64,9 @@ const namespace = new k8s.core.v1.Namespace(
     { provider, protect: stack.protectData },
 );
 
+// How every front is rendered (RedisFront below; its revision is part of its group's).
+const frontRender = { namespace: stack.namespace, placementLabel: stack.placementLabel };
+
 const failovers = new Map(
     stack.instances.map((instance) => [
         instance.purpose,
@@ -80,6 +85,12 @@ const failovers = new Map(
                 dependsOn: [operator.crd, operator.release, ...(nodes.get(instance.purpose) ?? []).map((node) => node.ready)],
                 verify: stack.verify,
                 kubeconfig,
+                // A replaced node, a changed front or operator re-runs the post-deploy check.
+                revision: {
+                    front: instance.front.enabled ? frontRevision(instance, frontRender) : undefined,
+                    operator: operatorRevisionPart(stack.operator),
+                    nodeInstanceIds: (nodes.get(instance.purpose) ?? []).map((node) => node.instance.id),
+                },
             },
             { providers: [provider] },
         ),
@@ -95,7 +106,7 @@ const fronts = new Map(
             const failover = failovers.get(instance.purpose)!;
             const front = new RedisFront(
                 `${instance.name}-front`,
-                { instance, render: { namespace: stack.namespace, placementLabel: stack.placementLabel }, dependsOn: [failover] },
+                { instance, render: frontRender, dependsOn: [failover] },
                 { providers: [provider] },
             );
             return [instance.purpose, front];

@@ -22,6 +22,7 @@ import { labSpecs } from "../lab/stackLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { recommendedSentinelClientOptions } from "./clientSettings";
 import { runNodeDrills } from "./nodeDrill";
+import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
@@ -239,6 +240,7 @@ function listOf<T extends string>(flag: string, value: string | undefined, all: 
 const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
        npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --min-replicas-max-lag 10]
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
+       npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -246,7 +248,26 @@ Figures, not tests: verify latency on a lab shaped like the dev stack, then the 
 partition of the master's node, with and without min-replicas-to-write 1 (and --min-replicas-max-lag).
 --drill paths compares, on the lab of nodes, the ways a client reaches the master (relabel: a model
 of the operator's master Service; haproxy: the role check only; front: the shipped front with its
-master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.`;
+master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.
+--drill motion runs the group in motion behind its front (lab/operatorMotion.ts): a sentinel pod
+re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
+the whole group, the front's DNS frozen 120 s.`;
+
+/** The motion drills' group: the stacks' shape, its limits on the command line. */
+const MOTION_SPEC: GroupSpec = {
+    name: "motion",
+    redisCount: 3,
+    sentinelCount: 3,
+    password: "bench-motion-pw",
+    maxmemory: "256mb",
+    maxmemoryPolicy: "noeviction",
+    appendonly: false,
+    downAfterMilliseconds: 5000,
+    failoverTimeout: 10_000,
+    masterName: MASTER_NAME,
+    minReplicasToWrite: 1,
+    minReplicasMaxLag: 10,
+};
 
 runCommand(
     {
@@ -263,6 +284,7 @@ runCommand(
             "min-replicas-max-lag": { type: "string" },
             paths: { type: "string" },
             faults: { type: "string" },
+            cases: { type: "string" },
         },
     },
     async (flags) => {
@@ -281,8 +303,14 @@ runCommand(
                 await runPathDrills(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout, partitionMs }, paths, faults);
                 return 0;
             }
+            if (flags.drill === "motion") {
+                const spec = { ...MOTION_SPEC, downAfterMilliseconds: downAfter, failoverTimeout };
+                await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES));
+                return 0;
+            }
             if (flags.drill !== undefined) {
-                if (flags.drill !== "nodes") throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes" and "paths"`);
+                if (flags.drill !== "nodes")
+                    throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes", "paths" and "motion"`);
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,

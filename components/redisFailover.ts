@@ -20,6 +20,7 @@ import {
 } from "../facts/operator";
 import { HOLDS_DATA_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { placementAffinity, zoneSpread } from "./placement";
+import { groupRevision, GroupRevisionInputs } from "../providers/groupRevision";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
 /** Where applications reach one instance inside the cluster. */
@@ -122,6 +123,10 @@ export function ownedRedisDirectives(redis: OwnedRedisSettings, holdsData: boole
             ? []
             : [["min-replicas-to-write", String(redis.minReplicasToWrite)] as [string, string]]),
         ...(redis.minReplicasMaxLag === undefined ? [] : [["min-replicas-max-lag", String(redis.minReplicasMaxLag)] as [string, string]]),
+        // A master that needs a replica to write refuses writes until one has synced; Redis's 5 s
+        // wait for more replicas before a full sync (repl-diskless-sync-delay) would be 5 s of write
+        // outage after every failover that needs one (BENCHMARKS.md section 5, master re-created).
+        ...((redis.minReplicasToWrite ?? 0) > 0 ? [["repl-diskless-sync-delay", "0"] as [string, string]] : []),
     ];
 }
 
@@ -256,6 +261,8 @@ export interface RedisFailoverArgs {
     verify?: VerifyConfig;
     /** Kubeconfig for the health check's port-forwards (secret); the default kubeconfig when absent. */
     kubeconfig?: pulumi.Output<string>;
+    /** What else the group's revision (the health check's `groupRevision`) covers besides the manifest. */
+    revision?: GroupRevisionInputs;
 }
 
 /** A RedisFailover with its password Secret; exposes the endpoints applications use. */
@@ -314,6 +321,9 @@ export class RedisFailover extends pulumi.ComponentResource {
                     password: this.password,
                     timeoutSeconds: args.verify.timeoutSeconds,
                     allowExternalServices: args.verify.allowExternalServices,
+                    groupRevision: pulumi
+                        .all(args.revision?.nodeInstanceIds ?? [])
+                        .apply((ids) => groupRevision({ ...args.revision, failover: manifest, nodeInstanceIds: ids })),
                 },
                 { parent: this, dependsOn: [this.resource] },
             );

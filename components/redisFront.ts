@@ -22,7 +22,8 @@ import {
     REDIS_PORT,
 } from "../facts/operator";
 import { MANAGED_BY_LABEL, PROJECT, serviceHost } from "../facts/project";
-import { masterGateSource, renderFrontConfig } from "../front/haproxyConfig";
+import { FRONT_ALIVE_PATH, FRONT_READY_PATH, masterGateSource, renderFrontConfig } from "../front/haproxyConfig";
+import { parseK8sMemoryBytes } from "../config/units";
 import { componentSelector, HOSTNAME_TOPOLOGY_KEY } from "./placement";
 import { authSecretName, tolerationFor } from "./redisFailover";
 
@@ -36,6 +37,8 @@ export const MASTER_GATE_FILE_NAME = "masterGate.lua";
 export const CONFIG_CHECKSUM_ANNOTATION = `${PROJECT}/config-sha256`;
 /** Name of the front's container port, which its Service targets. */
 const PORT_NAME = "redis";
+/** The port of the front's `/ready` and `/alive` (front/haproxyConfig.ts), for the kubelet only. */
+export const FRONT_HEALTH_PORT = 8404;
 
 /** `<name>-front`: the Deployment, its Service and its disruption budget. */
 export const frontName = (failover: string) => `${failover}-front`;
@@ -101,8 +104,16 @@ export function frontConfigFiles(instance: InstanceConfig, namespace: string): R
         passwordEnv: FRONT_PASSWORD_ENV,
         gate: true,
         gateFile: `${HAPROXY_CONFIG_DIR}/${MASTER_GATE_FILE_NAME}`,
+        monitor: { host: "0.0.0.0", port: FRONT_HEALTH_PORT },
+        memoryLimitBytes: frontMemoryLimitBytes(instance),
     });
     return { [HAPROXY_CONFIG_FILE]: config, [MASTER_GATE_FILE_NAME]: masterGateSource() };
+}
+
+/** The front container's memory limit in bytes, if it has one HAProxy's limits can be derived from. */
+export function frontMemoryLimitBytes(instance: Pick<InstanceConfig, "front">): number | undefined {
+    const limit = instance.front.resources.limits?.memory;
+    return limit === undefined ? undefined : parseK8sMemoryBytes(limit);
 }
 
 /** sha256 over the files' names and contents. */
@@ -155,15 +166,23 @@ export function frontPodSpec(instance: InstanceConfig, options: FrontRenderOptio
             {
                 name: "haproxy",
                 image: instance.front.image,
-                ports: [{ name: PORT_NAME, containerPort: REDIS_PORT }],
+                ports: [
+                    { name: PORT_NAME, containerPort: REDIS_PORT },
+                    { name: "health", containerPort: FRONT_HEALTH_PORT },
+                ],
                 env: [
                     {
                         name: FRONT_PASSWORD_ENV,
                         valueFrom: { secretKeyRef: { name: authSecretName(instance.name), key: AUTH_SECRET_KEY } },
                     },
                 ],
-                // Listening is all readiness can say: which server is served is decided inside.
-                readinessProbe: { tcpSocket: { port: REDIS_PORT }, periodSeconds: 5 },
+                // Ready while the gate serves a master. Checked every second, unready only after 3 s
+                // without one: a failover's second or two does not empty the Service, and a pod that
+                // serves again is back within a second.
+                readinessProbe: { httpGet: { path: FRONT_READY_PATH, port: "health" }, periodSeconds: 1, failureThreshold: 3 },
+                // Alive while HAProxy answers at all; never tied to the master, so a group without
+                // one does not restart its fronts.
+                livenessProbe: { httpGet: { path: FRONT_ALIVE_PATH, port: "health" }, periodSeconds: 10, failureThreshold: 3 },
                 resources: instance.front.resources,
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                 volumeMounts: [{ name: "config", mountPath: HAPROXY_CONFIG_DIR, readOnly: true }],

@@ -5,7 +5,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
+import { FrontServers, MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
+import { LabDns } from "./dns";
 import { answersPing, freePort, killOnExit, LabGroup, waitFor } from "./redisLab";
 
 const PASSWORD_ENV = "REDIS_PASSWORD";
@@ -15,6 +16,8 @@ export interface LabFront {
     pid: number;
     host: string;
     port: number;
+    /** Where its `/ready` and `/alive` answer (HTTP, on `host`). */
+    monitorPort: number;
     /** Its folder: haproxy.cfg and log. */
     dir: string;
     /** The network namespace it runs in (a node of the lab of nodes), if any. */
@@ -33,22 +36,42 @@ export interface FrontOptions {
     netns?: string;
     /** The master gate (default true); false gives the plain tcp-check front. */
     gate?: boolean;
+    /**
+     * Find the servers in the lab's DNS under these names (as the cluster's front finds the
+     * headless Services' records) instead of by address; every redis, and every sentinel, of the
+     * group must then listen on one port.
+     */
+    dns?: { server: LabDns; redisName: string; sentinelName: string };
     /** Outlive this process (`npm run lab`): detached, not killed on exit. */
     daemonize?: boolean;
     readyTimeoutMs?: number;
 }
 
 /** haproxy.cfg for a lab group: every redis and sentinel by its address. */
-export function labFrontConfig(group: LabGroup, bind: { host: string; port: number }, gate: boolean): string {
+export function labFrontConfig(
+    group: LabGroup,
+    bind: { host: string; port: number },
+    gate: boolean,
+    monitorPort?: number,
+    dns?: FrontOptions["dns"],
+): string {
     const address = (server: { host?: string; port: number }) => ({ host: server.host ?? "127.0.0.1", port: server.port });
+    const servers = (list: Array<{ port: number }>, name: string | undefined, count: number): FrontServers => {
+        if (name === undefined) return { addresses: list.map(address) };
+        const ports = new Set(list.map((server) => server.port));
+        if (ports.size !== 1) throw new Error(`lab: servers found by DNS (${name}) must share one port; got ${[...ports].join(", ")}`);
+        return { dns: { name, port: [...ports][0], count } };
+    };
     return renderFrontConfig({
         bind,
-        redis: { addresses: group.redis.map(address) },
-        sentinels: { addresses: group.sentinels.map(address) },
+        redis: servers(group.redis, dns?.redisName, group.spec.redisCount),
+        sentinels: servers(group.sentinels, dns?.sentinelName, group.spec.sentinelCount),
+        ...(dns ? { nameservers: [{ host: dns.server.host, port: dns.server.port }] } : {}),
         masterName: group.spec.masterName,
         passwordEnv: PASSWORD_ENV,
         gate,
         gateFile: MASTER_GATE_FILE,
+        ...(monitorPort === undefined ? {} : { monitor: { host: bind.host, port: monitorPort } }),
     });
 }
 
@@ -60,9 +83,10 @@ export async function startFront(group: LabGroup, options: FrontOptions): Promis
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? (await freePort());
     const gate = options.gate ?? true;
+    const monitorPort = await freePort();
     fs.mkdirSync(options.dir, { recursive: true });
     const config = path.join(options.dir, "haproxy.cfg");
-    fs.writeFileSync(config, labFrontConfig(group, { host, port }, gate));
+    fs.writeFileSync(config, labFrontConfig(group, { host, port }, gate, monitorPort, options.dns));
     const logFile = path.join(options.dir, "log");
     const log = fs.openSync(logFile, "a");
     // -db: foreground, logs to the log file; `ip netns exec` execs, so the pid is haproxy's.
@@ -77,7 +101,15 @@ export async function startFront(group: LabGroup, options: FrontOptions): Promis
     if (child.pid === undefined) throw new Error("lab: haproxy did not start (is it installed?)");
     if (options.daemonize) child.unref();
     else killOnExit(child);
-    const front: LabFront = { pid: child.pid, host, port, dir: options.dir, gate, ...(options.netns ? { netns: options.netns } : {}) };
+    const front: LabFront = {
+        pid: child.pid,
+        host,
+        port,
+        monitorPort,
+        dir: options.dir,
+        gate,
+        ...(options.netns ? { netns: options.netns } : {}),
+    };
     try {
         await waitFor(
             () => child.exitCode === null && answersPing(port, host),

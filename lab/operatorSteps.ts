@@ -101,7 +101,7 @@ export function configParameters(line: string): [string, string] {
     return [words[0], words.slice(1).join(" ")];
 }
 
-async function withClient<T>(address: Address, password: string | undefined, work: (client: IORedis) => Promise<T>): Promise<T> {
+export async function withClient<T>(address: Address, password: string | undefined, work: (client: IORedis) => Promise<T>): Promise<T> {
     const client = new IORedis({
         host: address.host,
         port: address.port,

@@ -101,7 +101,7 @@ export interface LabGroup {
     sentinels: LabServer[];
 }
 
-const HOST = "127.0.0.1";
+export const HOST = "127.0.0.1";
 const children = new Set<ChildProcess>();
 // Processes started in the foreground die with this process, even when a test fails.
 process.once("exit", () => {
@@ -161,6 +161,8 @@ export function answersPing(port: number, host = HOST): Promise<boolean> {
             resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
         });
         socket.once("error", () => resolve(false));
+        // Closed without an answer (a front with no server to serve yet): not serving.
+        socket.once("close", () => resolve(false));
         socket.once("timeout", () => {
             socket.destroy();
             resolve(false);
@@ -168,7 +170,38 @@ export function answersPing(port: number, host = HOST): Promise<boolean> {
     });
 }
 
-async function startServer(
+/** Where one lab server listens and keeps its files. */
+export interface ServerPlace {
+    port: number;
+    dir: string;
+    host: string;
+    netns?: string;
+}
+
+/** redis.conf of a lab redis: the operator's file, then the lab's own lines. */
+export function labRedisConfig(spec: GroupSpec, at: ServerPlace): string {
+    return [
+        ...operatorRedisConf(at.port, spec.password),
+        // The lab's own lines: on its loopback address only (a node's namespace has nothing else to
+        // bind), announced as such; data in the server's folder (in a pod: /data, the working directory).
+        ...(at.netns ? [] : [`bind ${at.host}`, ...(at.host === HOST ? [] : [`replica-announce-ip ${at.host}`])]),
+        `dir ${at.dir}`,
+        ...(spec.replicaSyncDelaySeconds === undefined ? [] : [`repl-diskless-sync-delay ${spec.replicaSyncDelaySeconds}`]),
+    ].join("\n");
+}
+
+/** sentinel.conf of a lab sentinel: the operator's template monitoring 127.0.0.1:`monitorPort`, then the lab's lines. */
+export function labSentinelConfig(monitorPort: number, at: ServerPlace): string {
+    return [
+        ...operatorSentinelConf(monitorPort),
+        // The lab's own lines: the sentinel's port (SENTINEL_PORT in a pod), address and folder.
+        `port ${at.port}`,
+        ...(at.netns ? [] : [`bind ${at.host}`, ...(at.host === HOST ? [] : [`sentinel announce-ip ${at.host}`])]),
+        `dir ${at.dir}`,
+    ].join("\n");
+}
+
+export async function startServer(
     binary: "redis-server" | "redis-sentinel",
     config: string | undefined,
     dir: string,
@@ -217,14 +250,7 @@ export async function startGroup(
             const serverDir = path.join(dir, `redis-${index}`);
             fs.mkdirSync(serverDir, { recursive: true });
             const { host, netns } = place("redis", index);
-            const config = [
-                ...operatorRedisConf(port, spec.password),
-                // The lab's own lines: on 127.0.0.1 only loopback (a node's namespace has nothing
-                // else to bind); data in the server's folder (in a pod: /data, the working directory).
-                ...(netns ? [] : [`bind ${HOST}`]),
-                `dir ${serverDir}`,
-                ...(spec.replicaSyncDelaySeconds === undefined ? [] : [`repl-diskless-sync-delay ${spec.replicaSyncDelaySeconds}`]),
-            ].join("\n");
+            const config = labRedisConfig(spec, { port, dir: serverDir, host, netns });
             const args = spec.commandArgs ?? operatorRedisArgs(spec);
             const pid = await startServer("redis-server", config, serverDir, daemonize, args, netns);
             group.redis.push({ port, pid, dir: serverDir, host, args, ...(netns ? { netns } : {}) });
@@ -236,13 +262,7 @@ export async function startGroup(
             const serverDir = path.join(dir, `sentinel-${index}`);
             fs.mkdirSync(serverDir, { recursive: true });
             const { host, netns } = place("sentinel", index);
-            const config = [
-                ...operatorSentinelConf(redis[0].port),
-                // The lab's own lines: the sentinel's port (SENTINEL_PORT in a pod), address and folder.
-                `port ${port}`,
-                ...(netns ? [] : [`bind ${HOST}`]),
-                `dir ${serverDir}`,
-            ].join("\n");
+            const config = labSentinelConfig(redis[0].port, { port, dir: serverDir, host, netns });
             const pid = await startServer("redis-sentinel", config, serverDir, daemonize, [], netns);
             group.sentinels.push({ port, pid, dir: serverDir, host, ...(netns ? { netns } : {}) });
             await waitFor(() => answersPing(port, host), 5000, `sentinel on ${host}:${port}`);

@@ -39,6 +39,8 @@ export interface HealthCheckInputs extends HealthCheckReach {
     timeoutSeconds: number;
     /** Kubernetes path: accept operator Services of type LoadBalancer or NodePort (default false). */
     allowExternalServices?: boolean;
+    /** The group's revision (`groupRevision`): what was deployed, hashed; a change re-runs the check. */
+    groupRevision?: string;
 }
 
 /** What a test may replace: how the target is opened, and the pause between rounds. */
@@ -122,8 +124,19 @@ export async function runHealthCheck(
     };
 }
 
-/** Inputs whose change re-runs the check. */
-const WATCHED = ["masterName", "expectPolicy", "expectMaxmemoryBytes", "expectRedis", "expectSentinels", "allowExternalServices"] as const;
+/**
+ * Inputs whose change re-runs the check. State written before `groupRevision` existed lacks it and
+ * so compares changed: the check re-runs once, the safe direction.
+ */
+const WATCHED = [
+    "masterName",
+    "expectPolicy",
+    "expectMaxmemoryBytes",
+    "expectRedis",
+    "expectSentinels",
+    "allowExternalServices",
+    "groupRevision",
+] as const;
 
 /** The dynamic provider. Serialized by Pulumi: it only refers to module functions, no live client. */
 export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
@@ -172,6 +185,8 @@ export interface RedisHealthCheckArgs {
     timeoutSeconds?: pulumi.Input<number>;
     /** Kubernetes path: accept operator Services of type LoadBalancer or NodePort (default false). */
     allowExternalServices?: pulumi.Input<boolean>;
+    /** The group's revision (`groupRevision`, providers/groupRevision.ts); a change re-runs the check. */
+    groupRevision?: pulumi.Input<string>;
 }
 
 /** Post-deploy proof that a Redis group runs as configured. */

@@ -23,24 +23,25 @@ describe("components: RedisFailover placement and replication safety", () => {
             "app.kubernetes.io/component": component,
         });
 
-        it("redis and sentinel pods get required hostname anti-affinity against their own component, and the purpose's nodes", () => {
+        it("redis pods get required hostname anti-affinity against their own component, sentinels none; both the purpose's nodes", () => {
             const auth = stacks.prod.instances.find((i) => i.purpose === "auth")!;
             const { spec } = buildRedisFailoverManifest(auth, renderOptions(stacks.prod));
-            for (const component of ["redis", "sentinel"] as const) {
-                assert.deepStrictEqual(spec[component].affinity, {
-                    nodeAffinity: {
-                        requiredDuringSchedulingIgnoredDuringExecution: {
-                            nodeSelectorTerms: [{ matchExpressions: [{ key: "redis-cluster", operator: "In", values: ["auth"] }] }],
-                        },
-                    },
-                    podAntiAffinity: {
-                        requiredDuringSchedulingIgnoredDuringExecution: [
-                            { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels(component) } },
-                        ],
-                    },
-                });
-                assert.strictEqual("preferredDuringSchedulingIgnoredDuringExecution" in spec[component].affinity.podAntiAffinity, false);
-            }
+            const nodeAffinity = {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: "redis-cluster", operator: "In", values: ["auth"] }] }],
+                },
+            };
+            assert.deepStrictEqual(spec.redis.affinity, {
+                nodeAffinity,
+                podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                        { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels("redis") } },
+                    ],
+                },
+            });
+            // A required anti-affinity would stall the sentinel Deployment's rolling update (its surge
+            // pod finds no node); the hostname spread below keeps them one per node instead.
+            assert.deepStrictEqual(spec.sentinel.affinity, { nodeAffinity });
         });
 
         it("selects pods by the labels the operator gives them (facts/operator.ts podSelector)", () => {
@@ -52,26 +53,33 @@ describe("components: RedisFailover placement and replication safety", () => {
             }
         });
 
-        it("spreads each component over topology.kubernetes.io/zone, maxSkew 1, DoNotSchedule, counting usable nodes only", () => {
+        it("spreads redis over zones, sentinels over zones and hosts per revision; maxSkew 1, DoNotSchedule, usable nodes only", () => {
+            const spread = (topologyKey: string, name: string, component: string, perRevision: boolean) => ({
+                maxSkew: 1,
+                topologyKey,
+                whenUnsatisfiable: "DoNotSchedule",
+                nodeAffinityPolicy: "Honor",
+                nodeTaintsPolicy: "Honor",
+                labelSelector: { matchLabels: labels(component, name) },
+                ...(perRevision ? { matchLabelKeys: ["pod-template-hash"] } : {}),
+            });
             for (const [stack, config] of Object.entries(stacks)) {
                 for (const instance of config.instances) {
                     const { spec } = buildRedisFailoverManifest(instance, renderOptions(config));
-                    for (const component of ["redis", "sentinel"] as const) {
-                        assert.deepStrictEqual(
-                            spec[component].topologySpreadConstraints,
-                            [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "topology.kubernetes.io/zone",
-                                    whenUnsatisfiable: "DoNotSchedule",
-                                    nodeAffinityPolicy: "Honor",
-                                    nodeTaintsPolicy: "Honor",
-                                    labelSelector: { matchLabels: labels(component, instance.name) },
-                                },
-                            ],
-                            `${stack}/${instance.purpose}/${component}`,
-                        );
-                    }
+                    const where = `${stack}/${instance.purpose}`;
+                    assert.deepStrictEqual(
+                        spec.redis.topologySpreadConstraints,
+                        [spread("topology.kubernetes.io/zone", instance.name, "redis", false)],
+                        where,
+                    );
+                    assert.deepStrictEqual(
+                        spec.sentinel.topologySpreadConstraints,
+                        [
+                            spread("topology.kubernetes.io/zone", instance.name, "sentinel", true),
+                            spread("kubernetes.io/hostname", instance.name, "sentinel", true),
+                        ],
+                        where,
+                    );
                 }
             }
         });
@@ -99,7 +107,7 @@ describe("components: RedisFailover placement and replication safety", () => {
             );
             const cache = config.instances.find((i) => i.purpose === "cache")!;
             const lines = buildRedisFailoverManifest(cache, renderOptions(config)).spec.redis.customConfig;
-            assert.deepStrictEqual(lines.slice(3), ["min-replicas-to-write 2", "min-replicas-max-lag 3"]);
+            assert.deepStrictEqual(lines.slice(3), ["min-replicas-to-write 2", "min-replicas-max-lag 3", "repl-diskless-sync-delay 0"]);
         });
     });
 });

@@ -52,6 +52,9 @@ describe("components: the rendered redis command in a real redis-server, before 
                     assert.strictEqual(await server.get("maxmemory-policy"), instance.redis.maxmemoryPolicy);
                     assert.strictEqual(Number(await server.get("min-replicas-to-write")), instance.redis.minReplicasToWrite ?? 0);
                     assert.strictEqual(Number(await server.get("min-replicas-max-lag")), instance.redis.minReplicasMaxLag);
+                    // Redis's default is 5: a master needing a replica must not wait for more before syncing one.
+                    const needsReplica = (instance.redis.minReplicasToWrite ?? 0) > 0;
+                    assert.strictEqual(await server.get("repl-diskless-sync-delay"), needsReplica ? "0" : "5");
                     const aof = instance.holdsData || instance.redis.appendonly;
                     assert.strictEqual(await server.get("appendonly"), aof ? "yes" : "no");
                     if (aof) assert.strictEqual(await server.get("appendfsync"), instance.redis.appendfsync);

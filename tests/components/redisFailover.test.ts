@@ -56,6 +56,7 @@ describe("components: RedisFailover", () => {
                 "appendfsync everysec",
                 "min-replicas-to-write 1",
                 "min-replicas-max-lag 3",
+                "repl-diskless-sync-delay 0",
             ]);
             assert.deepStrictEqual(spec.redis.storage, {
                 keepAfterDeletion: true,
@@ -135,6 +136,9 @@ describe("components: RedisFailover", () => {
                 String(auth.redis.minReplicasToWrite),
                 "--min-replicas-max-lag",
                 String(auth.redis.minReplicasMaxLag),
+                // Needing a replica to write, it starts a full sync at once.
+                "--repl-diskless-sync-delay",
+                "0",
             ]);
         });
 

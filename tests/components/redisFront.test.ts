@@ -24,6 +24,8 @@ import {
 import { RedisFailover, redisUrl } from "../../components/redisFailover";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE, HAPROXY_GID, HAPROXY_UID } from "../../facts/haproxy";
+import { frontConnectionLimits } from "../../front/haproxyConfig";
+import { parseK8sMemoryBytes } from "../../config/units";
 import {
     componentPort,
     MASTER_NAME,
@@ -191,8 +193,16 @@ describe("components: RedisFront", () => {
             assert.strictEqual("command" in container || "args" in container, false, "the image's own command reads the mount");
         });
 
-        it("is ready when it listens, small, and rolls without a surge pod", () => {
-            assert.deepStrictEqual(container.readinessProbe.tcpSocket, { port: REDIS_PORT });
+        it("is ready while its gate serves a master, alive while HAProxy answers, small, and rolls without a surge pod", () => {
+            assert.deepStrictEqual(container.readinessProbe.httpGet, { path: "/ready", port: "health" });
+            assert.deepStrictEqual(container.livenessProbe.httpGet, { path: "/alive", port: "health" });
+            const health = container.ports.find((port) => port.name === "health")!;
+            const config = frontConfigFiles(auth, "redis")["haproxy.cfg"];
+            // The probes reach the port HAProxy's monitor frontend binds, and its limits fit the container.
+            assert.match(config, new RegExp(`frontend health\n    mode http\n    bind 0\\.0\\.0\\.0:${health.containerPort}\n`));
+            const { maxconn, fdHardLimit } = frontConnectionLimits(parseK8sMemoryBytes(auth.front.resources.limits!.memory!)!);
+            assert.match(config, new RegExp(`\n    maxconn ${maxconn}\n    fd-hard-limit ${fdHardLimit}\n`));
+            assert.ok(container.ports.some((port) => port.name === "redis" && port.containerPort === REDIS_PORT));
             assert.deepStrictEqual(container.resources, auth.front.resources);
             assert.deepStrictEqual(spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 });
         });

@@ -185,6 +185,18 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
         assert.strictEqual((await healthCheckProvider.diff!("id", olds, { ...inputs, allowExternalServices: true })).changes, true);
     });
 
+    it("re-runs when only the group revision changes, and when old state has none", async () => {
+        const reachedVia = `sentinels ${inputs.sentinels!.join(",")}`;
+        const revised = { ...inputs, groupRevision: "a".repeat(64) };
+        const olds = { ...revised, reachedVia };
+        assert.strictEqual((await healthCheckProvider.diff!("id", olds, revised)).changes, false);
+        const changed = await healthCheckProvider.diff!("id", olds, { ...revised, groupRevision: "b".repeat(64) });
+        assert.strictEqual(changed.changes, true);
+        assert.deepStrictEqual(changed.replaces, []);
+        // State written before groupRevision existed: re-run once (the safe direction).
+        assert.strictEqual((await healthCheckProvider.diff!("id", { ...inputs, reachedVia }, revised)).changes, true);
+    });
+
     it("parses sentinel addresses", () => {
         assert.deepStrictEqual(parseEndpoint(`rfs-auth-redis.redis.svc.cluster.local:${SENTINEL_PORT}`), {
             host: "rfs-auth-redis.redis.svc.cluster.local",

@@ -1,0 +1,186 @@
+// The motion drills: a group behind its front while the operator model (lab/operatorMotion.ts)
+// re-creates pods, rolls the whole group, or the front's DNS is frozen. Two plain clients write
+// through the front the whole time: one opening a new connection every 25 ms, one keeping its
+// connection (reconnecting 25 ms after an error). Reported per trial: the longest stretch without
+// a successful write for each, and how many acknowledged writes the final master does not have.
+
+import IORedis from "ioredis";
+import { MASTER_NAME } from "../facts/operator";
+import { withConnection } from "../health/connection";
+import { MotionLab, startMotionLab, stopMotionLab } from "../lab/motionLab";
+import { GroupSpec } from "../lab/redisLab";
+
+export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns"] as const;
+export type MotionCase = (typeof MOTION_CASES)[number];
+
+const CADENCE_MS = 25;
+const DNS_FROZEN_MS = 120_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Writer {
+    /** Times of successful writes. */
+    acks: number[];
+    keys: string[];
+    stop(): Promise<void>;
+}
+
+function newConnectionWriter(lab: MotionLab, prefix: string): Writer {
+    const writer = { acks: [] as number[], keys: [] as string[], running: true };
+    const done = (async () => {
+        for (let n = 0; writer.running; n++) {
+            const key = `${prefix}${n}`;
+            const ok = await withConnection(lab.front, { password: lab.model.group.spec.password, timeoutMs: 1000 }, (client) =>
+                client.set(key, "1"),
+            ).catch(() => null);
+            if (ok === "OK") (writer.acks.push(Date.now()), writer.keys.push(key));
+            await sleep(CADENCE_MS);
+        }
+    })();
+    return { ...writer, stop: async () => ((writer.running = false), await done) };
+}
+
+function keptConnectionWriter(lab: MotionLab, prefix: string): Writer {
+    const client = new IORedis({
+        host: lab.front.host,
+        port: lab.front.port,
+        password: lab.model.group.spec.password,
+        commandTimeout: 1000,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => CADENCE_MS,
+    });
+    client.on("error", () => undefined);
+    const writer = { acks: [] as number[], keys: [] as string[], running: true };
+    const done = (async () => {
+        for (let n = 0; writer.running; n++) {
+            const key = `${prefix}${n}`;
+            if ((await client.set(key, "1").catch(() => null)) === "OK") (writer.acks.push(Date.now()), writer.keys.push(key));
+            await sleep(CADENCE_MS);
+        }
+    })();
+    return { ...writer, stop: async () => ((writer.running = false), await done, client.disconnect()) };
+}
+
+/** The longest time between successful writes from `from` to `to` (ms). */
+export function longestGap(acks: number[], from: number, to: number): number {
+    let longest = 0;
+    let last = from;
+    for (const at of [...acks.filter((t) => t >= from && t <= to), to]) {
+        longest = Math.max(longest, at - last);
+        last = at;
+    }
+    return longest;
+}
+
+async function masterAddress(lab: MotionLab): Promise<string> {
+    const sentinel = lab.model.sentinels.find((pod) => pod.phase === "Running")!.server;
+    const client = new IORedis({ host: sentinel.host, port: sentinel.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+        return ((await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[]).join(":");
+    } finally {
+        client.disconnect();
+    }
+}
+
+async function lostOf(lab: MotionLab, keys: string[]): Promise<number> {
+    const [host, port] = (await masterAddress(lab)).split(":");
+    const client = new IORedis({ host, port: Number(port), password: lab.model.group.spec.password });
+    try {
+        const found = await client.pipeline(keys.map((key) => ["exists", key])).exec();
+        return (found ?? []).filter(([, value]) => value !== 1).length;
+    } finally {
+        client.disconnect();
+    }
+}
+
+export interface MotionTrial {
+    newConnectionGapMs: number;
+    keptConnectionGapMs: number;
+    lost: number;
+    /** master: from Sentinel's switch to the first write through a new connection. */
+    afterSwitchMs?: number;
+}
+
+/** One trial of `motion` on a fresh group. */
+export async function motionTrial(spec: GroupSpec, root: string, motion: MotionCase, block: number): Promise<MotionTrial> {
+    const lab = await startMotionLab(spec, root, { block });
+    const { model } = lab;
+    model.start();
+    const fresh = newConnectionWriter(lab, "new:");
+    const kept = keptConnectionWriter(lab, "kept:");
+    let switchedAt: number | undefined;
+    try {
+        await sleep(1000);
+        const started = Date.now();
+        const before = await masterAddress(lab);
+        const masterIndex = model.redis.findIndex((pod) => `${pod.server.host}:${pod.server.port}` === before);
+        if (motion === "sentinel") {
+            await model.recreateSentinel(0);
+            await sleep(35_000);
+        } else if (motion === "replica") {
+            await model.recreateRedis((masterIndex + 1) % model.redis.length);
+            await sleep(35_000);
+        } else if (motion === "master") {
+            const deleted = model.recreateRedis(masterIndex);
+            while (switchedAt === undefined && Date.now() - started < 40_000) {
+                if ((await masterAddress(lab).catch(() => before)) !== before) switchedAt = Date.now();
+                else await sleep(20);
+            }
+            await deleted;
+            await sleep(35_000);
+        } else if (motion === "rolling") {
+            model.revision.redis++;
+            const sentinels = model.rollSentinels();
+            const current = () => model.redis.every((pod) => pod.revision === model.revision.redis && pod.phase === "Running");
+            while (!current() && Date.now() - started < 600_000) await sleep(500);
+            await sentinels;
+            await model.settled();
+            await sleep(5000);
+        } else {
+            lab.dns.freeze();
+            await sleep(DNS_FROZEN_MS);
+            lab.dns.thaw();
+            await sleep(5000);
+        }
+        const ended = Date.now();
+        await Promise.all([fresh.stop(), kept.stop()]);
+        return {
+            newConnectionGapMs: longestGap(fresh.acks, started, ended),
+            keptConnectionGapMs: longestGap(kept.acks, started, ended),
+            lost: await lostOf(lab, [...fresh.keys, ...kept.keys]),
+            ...(switchedAt === undefined ? {} : { afterSwitchMs: (fresh.acks.find((at) => at > switchedAt!) ?? ended) - switchedAt }),
+        };
+    } finally {
+        await Promise.all([fresh.stop(), kept.stop()]);
+        await stopMotionLab(lab);
+    }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+/** Runs `trials` of each case and prints one line per case. */
+export async function runMotionDrills(root: string, trials: number, spec: GroupSpec, cases: MotionCase[]): Promise<void> {
+    console.log(
+        `\n## motion drills (3 redis, 3 sentinels, down-after-milliseconds ${spec.downAfterMilliseconds}, failover-timeout ${spec.failoverTimeout}; operator pass every 30 s; ${trials} trials each)`,
+    );
+    console.log(
+        "case      longest without a write, s: new conn every 25 ms / kept conn (median, max)   after switch s   acked lost per trial",
+    );
+    let block = 100;
+    for (const motion of cases) {
+        const results: MotionTrial[] = [];
+        for (let i = 0; i < trials; i++) {
+            results.push(await motionTrial(spec, root, motion, block++));
+            process.stderr.write(".");
+        }
+        const fresh = results.map((r) => r.newConnectionGapMs);
+        const kept = results.map((r) => r.keptConnectionGapMs);
+        const switches = results.flatMap((r) => (r.afterSwitchMs === undefined ? [] : [r.afterSwitchMs]));
+        console.log(
+            `${motion.padEnd(9)} ${`${seconds(median(fresh))}, ${seconds(Math.max(...fresh))} / ${seconds(median(kept))}, ${seconds(Math.max(...kept))}`.padEnd(78)} ` +
+                `${(switches.length ? `${seconds(median(switches))}, ${seconds(Math.max(...switches))}` : "-").padEnd(16)} ${results.map((r) => r.lost).join(", ")}`,
+        );
+    }
+}

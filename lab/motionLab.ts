@@ -1,0 +1,57 @@
+// A group in motion: a lab group whose pods have addresses of their own (127.77.<block>.<n>, one
+// port per component, as pods share the operator's ports), published in the lab's DNS under the names
+// its front finds them by, with the operator model (lab/operatorMotion.ts) around it.
+
+import * as path from "path";
+import { LabDns, startDns } from "./dns";
+import { LabFront, startFront, stopFront } from "./front";
+import { OperatorInMotion, PodAddresses } from "./operatorMotion";
+import { freePort, GroupSpec, startGroup, stopGroup } from "./redisLab";
+
+export interface MotionLab {
+    model: OperatorInMotion;
+    front: LabFront;
+    dns: LabDns;
+}
+
+/** Starts the group, its DNS records, the operator model (not yet running its loop) and a DNS-reading front. */
+export async function startMotionLab(
+    spec: GroupSpec,
+    root: string,
+    options: { block: number; passIntervalMs?: number; preStopSleepMs?: number; log?: (line: string) => void },
+): Promise<MotionLab> {
+    const dns = await startDns();
+    const addresses = new PodAddresses(options.block);
+    const [redisPort, sentinelPort] = [await freePort(), await freePort()];
+    const group = await startGroup(
+        {
+            ...spec,
+            ports: { redis: Array(spec.redisCount).fill(redisPort), sentinels: Array(spec.sentinelCount).fill(sentinelPort) },
+        },
+        root,
+        { place: () => ({ host: addresses.take() }) },
+    ).catch(async (error) => {
+        await dns.close();
+        throw error;
+    });
+    const names = { redis: `${spec.name}-redis.lab`, sentinel: `${spec.name}-sentinel.lab` };
+    const model = new OperatorInMotion(group, { dns, names, addresses, ...options });
+    try {
+        const front = await startFront(group, {
+            dir: path.join(group.dir, "front"),
+            dns: { server: dns, redisName: names.redis, sentinelName: names.sentinel },
+        });
+        return { model, front, dns };
+    } catch (error) {
+        await stopGroup(group);
+        await dns.close();
+        throw error;
+    }
+}
+
+export async function stopMotionLab(lab: MotionLab): Promise<void> {
+    await lab.model.stop();
+    stopFront(lab.front);
+    await stopGroup(lab.model.group);
+    await lab.dns.close();
+}
