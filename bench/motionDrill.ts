@@ -32,7 +32,10 @@ function newConnectionWriter(lab: MotionLab, prefix: string): Writer {
             const ok = await withConnection(lab.front, { password: lab.model.group.spec.password, timeoutMs: 1000 }, (client) =>
                 client.set(key, "1"),
             ).catch(() => null);
-            if (ok === "OK") (writer.acks.push(Date.now()), writer.keys.push(key));
+            if (ok === "OK") {
+                writer.acks.push(Date.now());
+                writer.keys.push(key);
+            }
             await sleep(CADENCE_MS);
         }
     })();
@@ -53,7 +56,10 @@ function keptConnectionWriter(lab: MotionLab, prefix: string): Writer {
     const done = (async () => {
         for (let n = 0; writer.running; n++) {
             const key = `${prefix}${n}`;
-            if ((await client.set(key, "1").catch(() => null)) === "OK") (writer.acks.push(Date.now()), writer.keys.push(key));
+            if ((await client.set(key, "1").catch(() => null)) === "OK") {
+                writer.acks.push(Date.now());
+                writer.keys.push(key);
+            }
             await sleep(CADENCE_MS);
         }
     })();

@@ -4,12 +4,11 @@
 // facts/operator.ts; Kubernetes paths are in kubernetes/kubernetes.
 
 import * as fs from "fs";
-import IORedis from "ioredis";
 import { MASTER_NAME, RESYNC_SECONDS } from "../facts/operator";
 import { LabDns } from "./dns";
 import { motionRedisPassing, motionSentinelsPassing } from "./operatorPass";
 import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "./redisLab";
-import { operatorRedisArgs } from "./operatorSteps";
+import { operatorRedisArgs, withClient } from "./operatorSteps";
 
 /** A pod's phase as the operator's check reads it (`util/pod.go`: Pending, or deleting). */
 export type PodPhase = "Running" | "Pending" | "Terminating";
@@ -150,15 +149,10 @@ export class OperatorInMotion {
             };
             this.sentinels.push(surge);
             const host = this.options.addresses.take();
-            const { port } = surge.server;
             const dir = `${this.group.dir}/sentinel-${host}`;
             fs.mkdirSync(dir, { recursive: true });
-            const pid = await startServer("redis-sentinel", labSentinelConfig(this.group.redis[0].port, { port, dir, host }), dir, false);
-            surge.server = { port, pid, dir, host };
-            await waitFor(() => answersPing(port, host), 5000, `sentinel on ${host}:${port}`);
-            surge.phase = "Running";
-            this.publish();
-            this.log(`sentinel surge pod at ${host}:${port}`);
+            await this.startSentinelPod(surge, host, dir);
+            this.log(`sentinel surge pod at ${host}:${surge.server.port}`);
             await waitFor(() => this.namesMaster(surge), 10 * RESYNC_SECONDS * 1000, "the surge sentinel ready");
             const old = this.sentinels.findIndex((pod) => pod.revision !== this.revision.sentinel);
             await this.stopPod(this.sentinels[old]);
@@ -169,24 +163,11 @@ export class OperatorInMotion {
     }
 
     /** The sentinel readiness probe (generator.go): `get-master-addr-by-name` does not name 127.0.0.1. */
-    private async namesMaster(pod: MotionPod): Promise<boolean> {
-        const client = new IORedis({
-            host: pod.server.host,
-            port: pod.server.port,
-            lazyConnect: true,
-            maxRetriesPerRequest: 0,
-            retryStrategy: () => null,
-        });
-        client.on("error", () => undefined);
-        try {
-            await client.connect();
+    private namesMaster(pod: MotionPod): Promise<boolean> {
+        return withClient({ host: pod.server.host ?? HOST, port: pod.server.port }, undefined, async (client) => {
             const named = (await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[] | null;
             return named !== null && named[0] !== "127.0.0.1";
-        } catch {
-            return false;
-        } finally {
-            client.disconnect();
-        }
+        }).catch(() => false);
     }
 
     private track(work: Promise<void>): Promise<void> {
@@ -211,17 +192,23 @@ export class OperatorInMotion {
         pod.phase = "Pending";
         this.publish();
         const host = this.options.addresses.take();
-        const { port, dir } = pod.server;
-        // generator.go: the init container copies the ConfigMap's sentinel.conf (the template,
-        // monitoring 127.0.0.1) into an emptyDir: a new pod remembers nothing.
-        const config = labSentinelConfig(this.group.redis[0].port, { port, dir, host });
-        const pid = await startServer("redis-sentinel", config, dir, false);
+        await this.startSentinelPod(pod, host, pod.server.dir);
+        this.log(`sentinel ${index} re-created at ${host}:${pod.server.port}`);
+    }
+
+    /**
+     * Starts a sentinel pod at `host`, in `dir`, and publishes it Running at the current revision.
+     * generator.go: the init container copies the ConfigMap's sentinel.conf (the template,
+     * monitoring 127.0.0.1) into an emptyDir: a new pod remembers nothing.
+     */
+    private async startSentinelPod(pod: MotionPod, host: string, dir: string): Promise<void> {
+        const { port } = pod.server;
+        const pid = await startServer("redis-sentinel", labSentinelConfig(this.group.redis[0].port, { port, dir, host }), dir, false);
         pod.server = { port, pid, dir, host };
         await waitFor(() => answersPing(port, host), 5000, `sentinel on ${host}:${port}`);
         pod.phase = "Running";
         pod.revision = this.revision.sentinel;
         this.publish();
-        this.log(`sentinel ${index} re-created at ${host}:${port}`);
     }
 
     private async replaceRedis(index: number, preStop: boolean): Promise<void> {
@@ -248,26 +235,13 @@ export class OperatorInMotion {
     private async preStop(pod: MotionPod): Promise<void> {
         const sentinel = this.sentinels.find((candidate) => candidate.phase === "Running");
         if (!sentinel) return;
-        const client = new IORedis({
-            host: sentinel.server.host ?? HOST,
-            port: sentinel.server.port,
-            lazyConnect: true,
-            maxRetriesPerRequest: 0,
-            retryStrategy: () => null,
-        });
-        client.on("error", () => undefined);
-        try {
-            await client.connect();
+        await withClient({ host: sentinel.server.host ?? HOST, port: sentinel.server.port }, undefined, async (client) => {
             const [host] = ((await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[] | null) ?? [];
             if (host === (pod.server.host ?? HOST)) {
                 await client.call("SENTINEL", "FAILOVER", MASTER_NAME);
                 this.log(`preStop: asked for a failover away from ${host}`);
                 await new Promise((resolve) => setTimeout(resolve, this.options.preStopSleepMs ?? 31_000));
             }
-        } catch {
-            // shutdown.sh ignores every failure: the pod is deleted regardless
-        } finally {
-            client.disconnect();
-        }
+        }).catch(() => undefined); // shutdown.sh ignores every failure: the pod is deleted regardless
     }
 }
