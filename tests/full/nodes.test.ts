@@ -89,7 +89,17 @@ describe("full: the lab of nodes", function () {
                 group.sentinels.map((s) => nodeOf(lab, s).name),
                 ["node-1", "node-2", "node-3"],
             );
-            assert.deepStrictEqual(group.redis[0].args, ["--appendonly", "yes", "--appendfsync", "everysec"]);
+            // The owned limits and persistence are on the command line, as the rendered command has them.
+            assert.deepStrictEqual(group.redis[0].args, [
+                "--maxmemory",
+                group.spec.maxmemory,
+                "--maxmemory-policy",
+                group.spec.maxmemoryPolicy,
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+            ]);
             const report = await checkOnce(labTarget(group), labExpectations(group));
             assert.ok(report.healthy, JSON.stringify(report.checks.filter((c) => !c.ok)));
         });
