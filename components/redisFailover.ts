@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { InstanceConfig, SentinelSettings, Taint, Toleration, VerifyConfig } from "../config/types";
+import { InstanceConfig, Taint, Toleration, VerifyConfig } from "../config/types";
 import {
     AUTH_SECRET_KEY,
     FailoverComponent,
@@ -17,9 +17,12 @@ import {
     REDIS_PORT,
     SENTINEL_PORT,
     sentinelName,
+    SHUTDOWN_SCRIPT_KEY,
 } from "../facts/operator";
 import { HOLDS_DATA_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { placementAffinity, zoneSpread } from "./placement";
+import { redisCommand, redisConfigLines, sentinelConfigLines } from "./redisConfig";
+import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript, shutdownConfigMapName } from "./redisShutdown";
 import { groupRevision, GroupRevisionInputs } from "../providers/groupRevision";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
@@ -84,83 +87,6 @@ export const REDIS_USER = "default";
  */
 export function redisUrl(password: string, masterEndpoint: string, db: number): string {
     return `redis://${REDIS_USER}:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
-}
-
-/**
- * The operator's default redis command (`service/generator.go`, `getRedisCommand`): redis-server
- * with the config file it renders into its redis ConfigMap (`redisName`) and mounts at `/redis`
- * (`getRedisVolumeMounts`). The data volume is mounted at `/data`, the redis image's working
- * directory, which is where Redis writes (the operator's config sets no `dir`).
- */
-export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redis/redis.conf"];
-
-/** The AOF fsync policy of a data-holding instance when config does not say (`redis.appendfsync`). */
-export const DATA_HOLDING_APPENDFSYNC = "everysec";
-
-/** The typed redis settings the program owns, as directives. */
-export interface OwnedRedisSettings {
-    maxmemory: string;
-    maxmemoryPolicy: string;
-    appendonly: boolean;
-    appendfsync?: string;
-    minReplicasToWrite?: number;
-    minReplicasMaxLag?: number;
-}
-
-/**
- * The owned settings as `[directive, value]`, in one order for the command line and customConfig.
- * A data-holding instance always has AOF (the schema refuses otherwise), with its fsync policy.
- */
-export function ownedRedisDirectives(redis: OwnedRedisSettings, holdsData: boolean): Array<[string, string]> {
-    const appendonly = holdsData || redis.appendonly;
-    return [
-        ["maxmemory", String(redis.maxmemory)],
-        ["maxmemory-policy", redis.maxmemoryPolicy],
-        ["appendonly", appendonly ? "yes" : "no"],
-        ...(appendonly ? [["appendfsync", redis.appendfsync ?? DATA_HOLDING_APPENDFSYNC] as [string, string]] : []),
-        // Rendered even when 0 (off): CONFIG SET state outlives a config change, so turning it off must be said.
-        ...(redis.minReplicasToWrite === undefined
-            ? []
-            : [["min-replicas-to-write", String(redis.minReplicasToWrite)] as [string, string]]),
-        ...(redis.minReplicasMaxLag === undefined ? [] : [["min-replicas-max-lag", String(redis.minReplicasMaxLag)] as [string, string]]),
-        // A master that needs a replica to write refuses writes until one has synced; Redis's 5 s
-        // wait for more replicas before a full sync (repl-diskless-sync-delay) would be 5 s of write
-        // outage after every failover that needs one (BENCHMARKS.md section 5, master re-created).
-        ...((redis.minReplicasToWrite ?? 0) > 0 ? [["repl-diskless-sync-delay", "0"] as [string, string]] : []),
-    ];
-}
-
-/**
- * The redis container's command: the operator's default with every owned setting after it, which
- * Redis applies over the config file. The operator applies `customConfig` only by CONFIG SET, late
- * in a completed pass (`service/redis/client.go`, `SetCustomRedisConfig`; checker.go runs it after
- * the master checks, and not at all while a pod is Pending), so a pod re-created from the template
- * would otherwise run, and could be promoted, with no memory bound, the config file's defaults for
- * the policy and min-replicas (off), and without AOF: a data-holding server would then ignore its
- * file, come up empty, and the next CONFIG SET would rewrite the AOF from that empty dataset.
- * `spec.redis.command` replaces the default whole (`service/generator.go`, `getRedisCommand`).
- */
-export function redisCommand(instance: { holdsData: boolean; redis: OwnedRedisSettings }): string[] {
-    return [
-        ...OPERATOR_REDIS_COMMAND,
-        ...ownedRedisDirectives(instance.redis, instance.holdsData).flatMap(([directive, value]) => [`--${directive}`, value]),
-    ];
-}
-
-/** Redis directives for customConfig: the owned settings again (applied at runtime when they change), then the free-form lines. */
-export function redisConfigLines(redis: OwnedRedisSettings & { customConfig: string[] }, holdsData: boolean): string[] {
-    return [...ownedRedisDirectives(redis, holdsData).map((pair) => pair.join(" ")), ...redis.customConfig];
-}
-
-/** Sentinel directives: the typed timings first, then the free-form lines. */
-export function sentinelConfigLines(
-    sentinel: Pick<SentinelSettings, "downAfterMilliseconds" | "failoverTimeout" | "customConfig">,
-): string[] {
-    return [
-        `down-after-milliseconds ${sentinel.downAfterMilliseconds}`,
-        `failover-timeout ${sentinel.failoverTimeout}`,
-        ...sentinel.customConfig,
-    ];
 }
 
 /** The toleration that lets pods onto a node with `taint`. */
@@ -237,6 +163,9 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
                 ...placement("redis"),
                 ...(tolerations ? { tolerations } : {}),
                 exporter: { enabled: redis.exporter, image: options.exporterImage },
+                // The preStop hook that hands a deleted master over (components/redisShutdown.ts).
+                shutdownConfigMap: shutdownConfigMapName(instance.name),
+                terminationGracePeriod: REDIS_TERMINATION_GRACE_SECONDS,
             },
         },
     };
@@ -296,9 +225,19 @@ export class RedisFailover extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.namespace] },
         );
 
+        // The operator refuses a failover whose shutdown ConfigMap does not exist yet.
+        const shutdown = new k8s.core.v1.ConfigMap(
+            `${name}-shutdown`,
+            {
+                metadata: { name: shutdownConfigMapName(instance.name), namespace: render.namespace, labels: manifest.metadata.labels },
+                data: { [SHUTDOWN_SCRIPT_KEY]: redisShutdownScript(instance.name) },
+            },
+            { parent: this, dependsOn: [args.namespace] },
+        );
+
         this.resource = new k8s.apiextensions.CustomResource(`${name}-failover`, manifest, {
             parent: this,
-            dependsOn: [...args.dependsOn, secret],
+            dependsOn: [...args.dependsOn, secret, shutdown],
             protect: args.protect,
         });
         this.endpoints = failoverEndpoints(instance.name, render.namespace);

@@ -88,6 +88,15 @@ export interface RedisNodeArgs {
     preflight?: pulumi.Output<unknown>;
 }
 
+/**
+ * A command over SSH that never sends the previous run's output by SSH `Setenv`: pulumi-command
+ * v1.2.1 does unless `addPreviousOutputInEnv` is false (provider/pkg/provider/remote/
+ * commandOutputs.go), stock sshd refuses it (no `AcceptEnv PULUMI_*`), and every in-place update
+ * then warns. No script here reads PULUMI_COMMAND_STDOUT.
+ */
+export function remoteCommand(name: string, args: command.remote.CommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    return new command.remote.Command(name, { ...args, addPreviousOutputInEnv: false }, opts);
+}
 /** A dedicated node: EC2 instance, security group, and the commands that join and remove it. */
 export class RedisNode extends pulumi.ComponentResource {
     /** The EC2 instance. */
@@ -182,7 +191,7 @@ export class RedisNode extends pulumi.ComponentResource {
         // Everything done to the node is redone for a new instance.
         const triggers = [this.instance.id];
 
-        const prepare = new command.remote.Command(
+        const prepare = remoteCommand(
             `${name}-prepare`,
             {
                 connection: onNode,
@@ -196,7 +205,7 @@ export class RedisNode extends pulumi.ComponentResource {
         );
 
         // Deleted after the control plane has removed the node (removal depends on it).
-        const reset = new command.remote.Command(
+        const reset = remoteCommand(
             `${name}-reset`,
             { connection: onNode, create: "true", delete: scriptCommand("reset-node.sh"), triggers },
             { parent: this, dependsOn: [prepare] },
@@ -205,7 +214,7 @@ export class RedisNode extends pulumi.ComponentResource {
         // Created before the join, so a join that fails halfway is still cleaned up on destroy. On a
         // replacement the old instance's hook runs last (create-before-delete): the new node has
         // joined under its own name by then, so the drain moves the Redis pods onto it.
-        const removal = new command.remote.Command(
+        const removal = remoteCommand(
             `${name}-removal`,
             {
                 connection: onControlPlane,
@@ -248,7 +257,7 @@ export class RedisNode extends pulumi.ComponentResource {
         // never used, and kubeadm nodes get it only from a cloud controller manager. Set from the
         // subnet's zone; a node that joined before this step existed gets it on the next `up`.
         this.zone = pulumi.output(lookUpSubnet(node.subnetId, { parent: this })).apply((subnet) => subnet.availabilityZone);
-        const zoneLabel = new command.remote.Command(
+        const zoneLabel = remoteCommand(
             `${name}-zone`,
             {
                 connection: onControlPlane,
@@ -265,7 +274,7 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [join] },
         );
 
-        this.ready = new command.remote.Command(
+        this.ready = remoteCommand(
             `${name}-ready`,
             {
                 connection: onControlPlane,

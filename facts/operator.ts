@@ -75,3 +75,22 @@ export function componentPort(component: FailoverComponent): number {
 export function crdManifestUrl(ref: string): string {
     return `https://raw.githubusercontent.com/spotahome/redis-operator/${ref}/manifests/${FAILOVER_GROUP}_redisfailovers.yaml`;
 }
+
+/**
+ * The redis container's preStop hook runs `/bin/sh /redis-shutdown/shutdown.sh` from the ConfigMap
+ * `spec.redis.shutdownConfigMap` when set (which must then exist: `service/client.go`
+ * `EnsureRedisShutdownConfigMap`), else from the operator's own (`generator.go`,
+ * `generateRedisShutdownConfigMap`: one `SENTINEL failover`, then `sleep 31`).
+ */
+export const SHUTDOWN_SCRIPT_KEY = "shutdown.sh";
+/** The pod's grace period when `spec.redis.terminationGracePeriod` is unset (`generator.go`). */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+/**
+ * The Kubernetes service-link variables of the Sentinel Service in a redis pod, as the operator's
+ * hook reads them: `RFS_<NAME>_SERVICE_HOST` and `..._SERVICE_PORT_SENTINEL`, the name upper-cased
+ * with `-` as `_` (`generator.go`, `generateRedisShutdownConfigMap`).
+ */
+export function sentinelServiceEnv(failover: string): { host: string; port: string } {
+    const prefix = sentinelName(failover).toUpperCase().replace(/-/g, "_");
+    return { host: `${prefix}_SERVICE_HOST`, port: `${prefix}_SERVICE_PORT_SENTINEL` };
+}

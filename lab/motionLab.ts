@@ -18,7 +18,7 @@ export interface MotionLab {
 export async function startMotionLab(
     spec: GroupSpec,
     root: string,
-    options: { block: number; passIntervalMs?: number; preStopSleepMs?: number; log?: (line: string) => void },
+    options: { block: number; passIntervalMs?: number; shutdownWaitSeconds?: number; log?: (line: string) => void },
 ): Promise<MotionLab> {
     const dns = await startDns();
     const addresses = new PodAddresses(options.block);

@@ -3,8 +3,11 @@
 // and its update order. Paths are in spotahome/redis-operator at its last commit (632aa3da), as in
 // facts/operator.ts; Kubernetes paths are in kubernetes/kubernetes.
 
+import { execFile } from "child_process";
 import * as fs from "fs";
-import { MASTER_NAME, RESYNC_SECONDS } from "../facts/operator";
+import * as path from "path";
+import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../components/redisShutdown";
+import { MASTER_NAME, RESYNC_SECONDS, sentinelServiceEnv, SHUTDOWN_SCRIPT_KEY } from "../facts/operator";
 import { LabDns } from "./dns";
 import { motionRedisPassing, motionSentinelsPassing } from "./operatorPass";
 import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "./redisLab";
@@ -38,8 +41,8 @@ export interface MotionOptions {
     addresses: PodAddresses;
     /** The operator's resync period (factory.go: 30 s). */
     passIntervalMs?: number;
-    /** The preStop hook's sleep after asking for a failover (generator.go, shutdown.sh: `sleep 31`). */
-    preStopSleepMs?: number;
+    /** The preStop hook's bound on its failover wait (components/redisShutdown.ts). */
+    shutdownWaitSeconds?: number;
     log?: (line: string) => void;
 }
 
@@ -119,9 +122,9 @@ export class OperatorInMotion {
     }
 
     /**
-     * Deletes a redis pod as the operator does (DeletePod): the kubelet runs its preStop hook
-     * (generator.go, shutdown.sh: when the sentinels name this pod master, `SENTINEL failover` and
-     * `sleep 31`), then stops redis; the StatefulSet re-creates the pod from its template.
+     * Deletes a redis pod as the operator does (DeletePod): the kubelet runs its preStop hook (the
+     * RedisFailover's shutdown script: a master hands over first), then stops redis; the
+     * StatefulSet re-creates the pod from its template.
      */
     recreateRedis(index: number, options: { preStop?: boolean } = {}): Promise<void> {
         return this.track(this.replaceRedis(index, options.preStop ?? true));
@@ -232,16 +235,36 @@ export class OperatorInMotion {
         this.log(`redis ${index} re-created at ${host}:${port}`);
     }
 
+    /**
+     * The preStop hook the RedisFailover names (components/redisShutdown.ts), run as the kubelet runs
+     * it: the rendered script under /bin/sh with real redis-cli, the Sentinel Service's variables
+     * pointing at one running sentinel (a Service picks one), REDIS_PORT and REDIS_PASSWORD as the
+     * operator sets them, and `hostname -i` answering the pod's address.
+     */
     private async preStop(pod: MotionPod): Promise<void> {
-        const sentinel = this.sentinels.find((candidate) => candidate.phase === "Running");
+        const running = this.sentinels.filter((candidate) => candidate.phase === "Running");
+        const sentinel = running[Math.floor(Math.random() * running.length)];
         if (!sentinel) return;
-        await withClient({ host: sentinel.server.host ?? HOST, port: sentinel.server.port }, undefined, async (client) => {
-            const [host] = ((await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[] | null) ?? [];
-            if (host === (pod.server.host ?? HOST)) {
-                await client.call("SENTINEL", "FAILOVER", MASTER_NAME);
-                this.log(`preStop: asked for a failover away from ${host}`);
-                await new Promise((resolve) => setTimeout(resolve, this.options.preStopSleepMs ?? 31_000));
-            }
-        }).catch(() => undefined); // shutdown.sh ignores every failure: the pod is deleted regardless
+        const host = pod.server.host ?? HOST;
+        const dir = fs.mkdtempSync(path.join(this.group.dir, "prestop-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "hostname"), `#!/bin/sh\necho ${host}\n`, { mode: 0o755 });
+        const script = path.join(dir, SHUTDOWN_SCRIPT_KEY);
+        fs.writeFileSync(script, redisShutdownScript(this.group.spec.name, this.options.shutdownWaitSeconds));
+        const service = sentinelServiceEnv(this.group.spec.name);
+        const env = {
+            PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
+            [service.host]: sentinel.server.host ?? HOST,
+            [service.port]: String(sentinel.server.port),
+            REDIS_PORT: String(pod.server.port),
+            REDIS_PASSWORD: this.group.spec.password,
+        };
+        // The kubelet runs the hook to its end (within the grace period); a failing hook does not stop the deletion.
+        const output = await new Promise<string>((resolve) =>
+            execFile("/bin/sh", [script], { env, timeout: REDIS_TERMINATION_GRACE_SECONDS * 1000 }, (_error, stdout, stderr) =>
+                resolve(`${stdout}${stderr}`),
+            ),
+        );
+        for (const line of output.split("\n").filter((text) => text.trim() !== "")) this.log(`preStop ${host}: ${line}`);
     }
 }

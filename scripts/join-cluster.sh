@@ -38,6 +38,12 @@ trap 'exit 130' INT TERM
 
 umask 077
 cat >"$workdir/key"
+# OpenSSH refuses a key file without its final newline ("error in libcrypto"), and
+# `pulumi config set --secret sshPrivateKey < key` drops it; Go's SSH client (the remote commands)
+# does not mind. tail -c 1 prints nothing here when the last byte is a newline.
+if [ -s "$workdir/key" ] && [ -n "$(tail -c 1 "$workdir/key")" ]; then
+    printf '\n' >>"$workdir/key"
+fi
 common=(-o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o LogLevel=ERROR)
 if [ -s "$workdir/key" ]; then
     common+=(-i "$workdir/key" -o IdentitiesOnly=yes)

@@ -1,16 +1,8 @@
 import { ValidateFunction } from "ajv";
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import {
-    buildRedisFailoverManifest,
-    failoverEndpoints,
-    DATA_HOLDING_APPENDFSYNC,
-    OPERATOR_REDIS_COMMAND,
-    RedisFailover,
-    redisCommand,
-    redisUrl,
-    tolerationFor,
-} from "../../components/redisFailover";
+import { buildRedisFailoverManifest, failoverEndpoints, RedisFailover, redisUrl, tolerationFor } from "../../components/redisFailover";
+import { DATA_HOLDING_APPENDFSYNC, OPERATOR_REDIS_COMMAND, redisCommand } from "../../components/redisConfig";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";
@@ -232,6 +224,24 @@ describe("components: RedisFailover", () => {
             }
             assert.strictEqual(cr.protect, true);
             assert.ok(byName.get("auth-redis-auth")!.dependencies.includes(byName.get("ns")!.urn), "secret waits for the namespace");
+        });
+
+        it("names its own preStop hook, a ConfigMap made before the CR, with a grace period longer than the hook's wait", async () => {
+            const auth = stacks.prod.instances[0];
+            const { resources } = await build(auth, stacks.prod, true);
+            const cr = resources.find((r) => r.name === "auth-redis-failover")!;
+            const hook = resources.find((r) => r.name === "auth-redis-shutdown")!;
+            assert.strictEqual(hook.type, "kubernetes:core/v1:ConfigMap");
+            const spec = (cr.inputs.spec as { redis: { shutdownConfigMap: string; terminationGracePeriod: number } }).redis;
+            assert.strictEqual(spec.shutdownConfigMap, (hook.inputs.metadata as { name: string }).name);
+            assert.ok(cr.dependencies.includes(hook.urn), "the operator refuses a shutdown ConfigMap that does not exist");
+            const script = (hook.inputs.data as Record<string, string>)["shutdown.sh"];
+            // The Sentinel Service's link variables of this failover, as the operator's own hook reads them.
+            const upper = auth.name.toUpperCase().replace(/-/g, "_");
+            assert.match(script, new RegExp(`^SENTINEL_HOST="\\$\\{RFS_${upper}_SERVICE_HOST\\}"$`, "m"));
+            assert.match(script, new RegExp(`^SENTINEL_PORT="\\$\\{RFS_${upper}_SERVICE_PORT_SENTINEL\\}"$`, "m"));
+            const wait = Number(/^FAILOVER_WAIT_SECONDS=(\d+)$/m.exec(script)?.[1]);
+            assert.ok(wait > 31 && spec.terminationGracePeriod >= wait + 10, `wait ${wait} s, grace ${spec.terminationGracePeriod} s`);
         });
 
         it("keeps the password secret: masked in the Secret, absent from the CR", async () => {

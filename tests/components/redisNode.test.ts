@@ -247,6 +247,12 @@ describe("components: RedisNode", () => {
             assert.ok(!JSON.stringify(resources).includes("TESTKEY"));
         });
 
+        it("sends no previous output by SSH Setenv: every remote command has addPreviousOutputInEnv false", () => {
+            const remote = resources.filter((r) => r.type === "command:remote:Command");
+            assert.strictEqual(remote.length, 5);
+            for (const resource of remote) assert.strictEqual(resource.inputs.addPreviousOutputInEnv, false, resource.name);
+        });
+
         it("parents every child to the component", () => {
             const component = byName.get("auth-node")!;
             assert.strictEqual(component.type, "redis-ha:aws:RedisNode");

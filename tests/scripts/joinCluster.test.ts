@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { nodeName } from "../../components/redisNode";
 import { parseStackConfigOrThrow } from "../../config";
 import { FakeCluster } from "../support/fakeCluster";
@@ -34,6 +38,56 @@ describe("scripts: join-cluster.sh (the join step, with a fake cluster that enfo
         } finally {
             node.dispose();
         }
+    });
+
+    describe("the SSH key on stdin, however `pulumi config set --secret` stored it", () => {
+        const keys = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-keys-"));
+        after(() => fs.rmSync(keys, { recursive: true, force: true }));
+        /** A new key of `type`, as its file reads and with the final newline dropped. */
+        const keyOf = (type: "ed25519" | "rsa") => {
+            const file = path.join(keys, type);
+            if (!fs.existsSync(file)) {
+                const made = spawnSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", file], { encoding: "utf8" });
+                assert.strictEqual(made.status, 0, made.stderr);
+            }
+            const text = fs.readFileSync(file, "utf8");
+            return { text, withoutNewline: text.replace(/\n$/, "") };
+        };
+
+        for (const type of ["ed25519", "rsa"] as const) {
+            it(`joins with a ${type} key with and without its final newline`, () => {
+                const key = keyOf(type);
+                // OpenSSH itself refuses the key as stored without its newline (the stand-in ssh loads it so).
+                const bare = path.join(keys, `${type}-bare`);
+                fs.writeFileSync(bare, key.withoutNewline, { mode: 0o600 });
+                assert.notStrictEqual(spawnSync("ssh-keygen", ["-y", "-f", bare]).status, 0, "ssh-keygen loads the bare key");
+                for (const stdin of [key.text, key.withoutNewline]) {
+                    fake.dispose();
+                    fake = new FakeCluster(cluster);
+                    const node = fake.addNode("10.0.2.15");
+                    try {
+                        const run = fake.join("10.0.2.15", NEW, "auth", stdin);
+                        assert.strictEqual(run.code, 0, run.stderr);
+                        assert.deepStrictEqual(fake.nodes(), { [NEW]: "True" });
+                    } finally {
+                        node.dispose();
+                    }
+                }
+            });
+        }
+
+        it("a key OpenSSH cannot load stops the join with its message, before any token is made", () => {
+            const run = fake.join(
+                "10.0.2.15",
+                NEW,
+                "auth",
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n",
+            );
+            assert.strictEqual(run.code, 1);
+            assert.match(run.stderr, /Load key .*: (invalid format|error in libcrypto)/);
+            assert.match(run.stderr, /could not create a bootstrap token/);
+            assert.deepStrictEqual(fake.tokens(), []);
+        });
     });
 
     it("a join retried long after a failed one gets a fresh token and succeeds", () => {

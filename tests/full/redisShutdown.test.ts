@@ -1,0 +1,134 @@
+// Full tier: the redis pods' preStop hook (scripts/redis-shutdown.sh, as components/redisShutdown.ts
+// renders it), run by the lab's operator model as the kubelet runs it: real /bin/sh and redis-cli
+// against real Sentinel. The case that matters: the operator's pass deletes the master and, in the
+// same pass, resets every sentinel (checker.go checkAndHealSentinels after UpdateRedisesPods).
+
+import * as assert from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import IORedis from "ioredis";
+import { redisShutdownScript } from "../../components/redisShutdown";
+import { MASTER_NAME, sentinelServiceEnv } from "../../facts/operator";
+import { withConnection } from "../../health/connection";
+import { startMotionLab, stopMotionLab } from "../../lab/motionLab";
+import { freePort, LabServer } from "../../lab/redisLab";
+import { quickSpec } from "../support/health";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function call(server: { host?: string; port: number }, password: string | undefined, ...args: string[]): Promise<unknown> {
+    const client = new IORedis({
+        host: server.host ?? "127.0.0.1",
+        port: server.port,
+        password,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+    });
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+        return await client.call(args[0], ...args.slice(1));
+    } finally {
+        client.disconnect();
+    }
+}
+
+const namedMaster = async (sentinel: LabServer) =>
+    ((await call(sentinel, undefined, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[]).join(":");
+
+const alive = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+describe("full: the redis pods' preStop hook, with real Sentinel", function () {
+    this.timeout(240_000);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-shutdown-"));
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("with no sentinel answering, stops after its bound and says so", async () => {
+        const script = path.join(root, "shutdown.sh");
+        fs.writeFileSync(script, redisShutdownScript("nothing-here", 2));
+        const service = sentinelServiceEnv("nothing-here");
+        const closed = await freePort();
+        const output = await new Promise<string>((resolve) =>
+            execFile(
+                "/bin/sh",
+                [script],
+                {
+                    env: {
+                        PATH: process.env.PATH,
+                        [service.host]: "127.0.0.1",
+                        [service.port]: String(closed),
+                        REDIS_PORT: String(closed),
+                    },
+                },
+                (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
+            ),
+        );
+        assert.match(output, /no failover within 2 s \(Sentinel names 'nothing'\); stopping anyway/);
+    });
+
+    it("a master deleted in the pass that resets every sentinel hands over before it stops: no acknowledged write lost", async () => {
+        const lines: string[] = [];
+        const spec = quickSpec({ name: "handover", redisCount: 3, sentinelCount: 3, minReplicasToWrite: 1 });
+        const lab = await startMotionLab(spec, root, { block: 61, log: (line) => lines.push(line) });
+        const { model, front } = lab;
+        const acked: string[] = [];
+        let writing = true;
+        const writer = (async () => {
+            for (let n = 0; writing; n++) {
+                const ok = await withConnection(front, { password: spec.password, timeoutMs: 1000 }, (c) => c.set(`k${n}`, "1")).catch(
+                    () => null,
+                );
+                if (ok === "OK") acked.push(`k${n}`);
+                await sleep(20);
+            }
+        })();
+        try {
+            await sleep(1000);
+            const sentinel = model.sentinels[0].server;
+            const before = await namedMaster(sentinel);
+            const index = model.redis.findIndex((pod) => `${pod.server.host}:${pod.server.port}` === before);
+            const oldPid = model.redis[index].server.pid;
+            // What the operator's pass does when its sentinels count a replaced pod: SENTINEL RESET * on each.
+            for (const pod of model.sentinels) await call(pod.server, undefined, "SENTINEL", "RESET", "*");
+            // The operator's own hook asks once: right after a reset Sentinel knows no replica to promote.
+            await assert.rejects(call(sentinel, undefined, "SENTINEL", "FAILOVER", MASTER_NAME), /NOGOODSLAVE/);
+            const deleted = model.recreateRedis(index);
+            let aliveAtSwitch: boolean | undefined;
+            while (aliveAtSwitch === undefined) {
+                if ((await namedMaster(sentinel).catch(() => before)) !== before) aliveAtSwitch = alive(oldPid);
+                else await sleep(50);
+            }
+            await deleted;
+            await sleep(2000);
+            writing = false;
+            await writer;
+            assert.strictEqual(aliveAtSwitch, true, "Sentinel named a new master while the old one still ran");
+            assert.ok(
+                lines.some((line) => /preStop .*asked Sentinel for a failover/.test(line)),
+                lines.join("\n"),
+            );
+            const [host, port] = (await namedMaster(sentinel)).split(":");
+            const client = new IORedis({ host, port: Number(port), password: spec.password });
+            try {
+                const results = (await client.pipeline(acked.map((key) => ["exists", key])).exec()) ?? [];
+                assert.ok(acked.length > 100, `${acked.length} writes acknowledged`);
+                assert.strictEqual(results.filter(([, value]) => value !== 1).length, 0, "acknowledged writes lost");
+            } finally {
+                client.disconnect();
+            }
+        } finally {
+            writing = false;
+            await writer;
+            await stopMotionLab(lab);
+        }
+    });
+});
