@@ -15,6 +15,7 @@ KUBERNETES_APT_BASE="${KUBERNETES_APT_BASE:-https://pkgs.k8s.io/core:/stable:}"
 CONTAINERD_SERIES="${CONTAINERD_SERIES:-1.7}"
 ETC_DIR="${ETC_DIR:-/etc}"
 SYS_DIR="${SYS_DIR:-/sys}"
+APT_LOCK_TIMEOUT_SECONDS="${APT_LOCK_TIMEOUT_SECONDS:-900}"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[prepare-node] %s\n' "$*"; }
@@ -33,6 +34,31 @@ write_if_changed() {
 }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
+# Runs an apt step (its output only on failure), waiting while another process holds apt's or
+# dpkg's lock: on a fresh instance apt-daily and unattended-upgrades start at boot, and `cloud-init
+# status --wait` does not wait for them. apt 2.x waits by itself (DPkg::Lock::Timeout) only for
+# dpkg's lock in `apt-get install`; `apt-get update` (the lists lock) and `apt-mark` (dpkg
+# --set-selections) fail at once, so every step is retried while its error is a lock.
+apt_step() {
+    local started="$SECONDS" said=-1 errors held
+    while ! errors="$("$@" 2>&1 >/dev/null)"; do
+        held="$(grep -m1 -E 'Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock' <<<"$errors" || true)"
+        if [ -z "$held" ]; then
+            printf '%s\n' "$errors" >&2
+            return 1
+        fi
+        if [ $((SECONDS - started)) -ge "$APT_LOCK_TIMEOUT_SECONDS" ]; then
+            fail "apt's lock is still held after ${APT_LOCK_TIMEOUT_SECONDS} s ($1): $held"
+        fi
+        if [ $(((SECONDS - started) / 30)) -gt "$said" ]; then
+            said=$(((SECONDS - started) / 30))
+            log "waiting for apt's lock ($1, $((SECONDS - started)) s so far): $held"
+        fi
+        sleep 1
+    done
+}
+apt_install() { apt_step apt-get install -o "DPkg::Lock::Timeout=$APT_LOCK_TIMEOUT_SECONDS" -y -qq --no-install-recommends "$@"; }
+
 minor="v${KUBERNETES_VERSION%.*}"
 package_version="${KUBERNETES_VERSION}-${PACKAGE_REVISION}"
 # apt only knows a package after an `apt-get update` that saw its repository: every apt step that
@@ -40,7 +66,7 @@ package_version="${KUBERNETES_VERSION}-${PACKAGE_REVISION}"
 apt_updated=""
 apt_update_once() {
     if [ -z "$apt_updated" ]; then
-        apt-get update -qq
+        apt_step apt-get update -qq
         apt_updated=1
     fi
 }
@@ -78,7 +104,7 @@ done
 if [ "${#wanted[@]}" -gt 0 ]; then
     log "installing ${wanted[*]}"
     apt_update_once
-    apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
+    apt_install "${wanted[@]}"
 fi
 containerd_version="$(containerd --version)"
 case "$containerd_version" in
@@ -118,13 +144,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     # Only packages that are held can be unheld: apt-mark refuses names it does not know.
     mapfile -t to_unhold < <(apt-mark showhold kubelet kubeadm kubectl)
     if [ "${#to_unhold[@]}" -gt 0 ]; then
-        apt-mark unhold "${to_unhold[@]}" >/dev/null
+        apt_step apt-mark unhold "${to_unhold[@]}"
     fi
-    apt-get install -y -qq --no-install-recommends --allow-downgrades --allow-change-held-packages "${missing[@]}" >/dev/null
+    apt_install --allow-downgrades --allow-change-held-packages "${missing[@]}"
 fi
 held="$(apt-mark showhold)"
 for package in kubelet kubeadm kubectl; do
-    grep -qx "$package" <<<"$held" || apt-mark hold "$package" >/dev/null
+    grep -qx "$package" <<<"$held" || apt_step apt-mark hold "$package"
 done
 systemctl is-enabled --quiet kubelet || systemctl enable kubelet
 

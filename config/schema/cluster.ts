@@ -36,8 +36,14 @@ const clusterShape = {
     sshUser: grammar(linuxUserProblem).default("ubuntu"),
     bastion: bastionSchema.optional(),
     amiId: grammar((id) => awsIdProblem(id, "ami")).optional(),
-    // EC2 key pair names are up to 255 ASCII characters.
-    keyName: matching(/^[\x20-\x7e]{1,255}$/, "is not an EC2 key pair name (up to 255 ASCII characters)").optional(),
+    // EC2 key pair names are up to 255 ASCII characters. Required: Ubuntu's images take the login
+    // key only from the instance's key pair (cloud-init's EC2 datasource), and no user data is set.
+    keyName: matching(
+        /^[\x20-\x7e]{1,255}$/,
+        "is not an EC2 key pair name (up to 255 ASCII characters)",
+        "is required when nodes are managed: the nodes' only login key is their EC2 key pair, the one whose private key is redis-ha:sshPrivateKey " +
+            "(set it: pulumi config set --path 'redis-ha:cluster.keyName' <key pair name>)",
+    ),
     nodeNamePrefix: grammar(dnsLabelProblem).default("k8s-redis"),
     // kubeadm 1.28 expects pause 3.9; a mismatch makes kubeadm warn and kubelet pull twice.
     pauseImage: grammar(imageReferenceProblem).default("registry.k8s.io/pause:3.9"),

@@ -247,6 +247,14 @@ describe("components: RedisNode", () => {
             assert.ok(!JSON.stringify(resources).includes("TESTKEY"));
         });
 
+        it("ships a prepare step that waits for apt's and dpkg's locks, bounded", () => {
+            const text = String(byName.get("auth-node-prepare")!.inputs.create);
+            const body = Buffer.from(/echo '([A-Za-z0-9+/=]+)' \| base64 -d/.exec(text)![1], "base64").toString("utf8");
+            assert.match(body, /DPkg::Lock::Timeout=\$APT_LOCK_TIMEOUT_SECONDS/);
+            assert.match(body, /^APT_LOCK_TIMEOUT_SECONDS="\$\{APT_LOCK_TIMEOUT_SECONDS:-\d+\}"$/m);
+            assert.match(body, /apt_step apt-get update/);
+        });
+
         it("sends no previous output by SSH Setenv: every remote command has addPreviousOutputInEnv false", () => {
             const remote = resources.filter((r) => r.type === "command:remote:Command");
             assert.strictEqual(remote.length, 5);

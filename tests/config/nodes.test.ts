@@ -83,6 +83,14 @@ describe("config: cluster and nodes", () => {
         );
     });
 
+    it("requires the nodes' EC2 key pair, naming the key and the command that sets it", () => {
+        const message = issueAt(withSetting(dev, CLUSTER, ["keyName"], undefined), `${CLUSTER}.keyName`);
+        assert.match(message, /required when nodes are managed/);
+        assert.match(message, /pulumi config set --path 'redis-ha:cluster\.keyName' <key pair name>/);
+        assert.strictEqual(parseStackConfigOrThrow(dev).cluster?.keyName, "redis-ha-dev");
+        assert.strictEqual(parseStackConfigOrThrow(stackConfig("prod")).cluster?.keyName, "redis-ha-prod");
+    });
+
     it("accepts pinned host keys and a bastion, rejects a malformed key", () => {
         const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv9vJm1K2tb0tqZ+9mXWbqjJXnXh3rj0m5pX3c6pL0y";
         let config = withSetting(dev, CLUSTER, ["controlPlaneHostKey"], key);

@@ -3,6 +3,7 @@
 // root. The first run builds and caches the root (tests/support/debianRoot.ts); later runs reuse it.
 
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import { scriptCommand } from "../../components/nodeScripts";
 import { nodeName } from "../../components/redisNode";
@@ -19,7 +20,7 @@ describe("full: node scripts in a Debian 12 root (real apt, dpkg, containerd)", 
     this.timeout(900_000);
     let fake: FakeCluster;
     let node: DebianRoot;
-    const prepare = (version: string) =>
+    const prepare = (version: string, extra: Record<string, string> = {}) =>
         node.run(
             // As the remote command runs it (sudo env ... bash), with the local repository.
             scriptCommand("prepare-node.sh", {
@@ -27,6 +28,7 @@ describe("full: node scripts in a Debian 12 root (real apt, dpkg, containerd)", 
                 PAUSE_IMAGE: "registry.k8s.io/pause:3.9",
                 KUBERNETES_APT_BASE: LOCAL_APT_BASE,
                 CONTAINERD_SERIES: "1.6",
+                ...extra,
             }),
         );
     const installed = () =>
@@ -100,6 +102,34 @@ describe("full: node scripts in a Debian 12 root (real apt, dpkg, containerd)", 
             fake.events().filter((e) => !e.startsWith("token")),
             [`join ${NAME}`, `drain ${NAME}`, `delete node ${NAME}`, `reset ${NODE_IP}`],
         );
+    });
+
+    it("waits while another process holds apt's and dpkg's locks (apt-daily at first boot), saying so", async () => {
+        // The locks apt and dpkg take (fcntl, as apt-pkg's GetLock), held from outside the root for 6 s.
+        const locks = ["var/lib/apt/lists/lock", "var/lib/dpkg/lock-frontend", "var/lib/dpkg/lock"].map((file) => `${node.root}/${file}`);
+        const holder = spawn("/usr/bin/python3", [
+            "-c",
+            "import fcntl,sys,time\nfs=[open(p,'a') for p in sys.argv[1:]]\nfor f in fs: fcntl.lockf(f, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(6)",
+            ...locks,
+        ]);
+        const done = new Promise((resolve) => holder.on("exit", resolve));
+        await new Promise((resolve) => holder.stdout.once("data", resolve));
+        try {
+            const refused = prepare("1.28.4", { APT_LOCK_TIMEOUT_SECONDS: "0" });
+            assert.strictEqual(refused.code, 1);
+            assert.match(
+                refused.stderr,
+                /apt's lock is still held after 0 s \(apt-get\): E: Could not get lock \/var\/lib\/apt\/lists\/lock/,
+            );
+            const run = prepare("1.28.4");
+            assert.strictEqual(run.code, 0, `${run.stdout}\n${run.stderr}`);
+            assert.match(run.stdout, /waiting for apt's lock \(apt-get, 0 s so far\): E: Could not get lock/);
+            assert.deepStrictEqual(installed(), ["kubeadm=1.28.4-1.1", "kubectl=1.28.4-1.1", "kubelet=1.28.4-1.1"]);
+            assert.deepStrictEqual(holds(), ["kubeadm", "kubectl", "kubelet"]);
+        } finally {
+            holder.kill();
+            await done;
+        }
     });
 
     it("its stand-in systemctl refuses an unknown unit as systemctl does", () => {
