@@ -22,6 +22,14 @@ if [ -f "$KUBERNETES_DIR/kubelet.conf" ]; then
     log "$NODE_NAME has already joined ($KUBERNETES_DIR/kubelet.conf exists); nothing to do"
     exit 0
 fi
+# A join that stopped after its kubelet-start phase (the kubelet's TLS bootstrap timed out, the
+# connection dropped) leaves the cluster's CA, and a running kubelet, without kubelet.conf; kubeadm's
+# preflight then refuses every retry (preflight/checks.go: FileAvailable ca.crt, Port-10250), so
+# such leftovers are reset first.
+if [ -e "$KUBERNETES_DIR/pki/ca.crt" ] || [ -e "$KUBERNETES_DIR/bootstrap-kubelet.conf" ]; then
+    log "an earlier join stopped halfway ($KUBERNETES_DIR/pki/ca.crt without kubelet.conf): resetting it first"
+    kubeadm reset -f
+fi
 [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "stdin does not start with a bootstrap token"
 [[ "$ca_hash" =~ ^sha256:[a-f0-9]{64}$ ]] || fail "stdin has no sha256 CA certificate hash after the token"
 

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { RunError } from "@pulumi/pulumi/errors";
 import { ConfigError, parseStackConfigOrThrow } from "../../config";
 import { APP_ENV, assertAccepted, assertRejected, INSTANCES, issues } from "../support/config";
 import { stackConfig, withSetting } from "../support/stacks";
@@ -156,6 +157,11 @@ describe("config: parseStackConfig, continued", () => {
             assert.throws(
                 () => parseStackConfigOrThrow(config),
                 (error: unknown) => error instanceof ConfigError && error.issues.length === 3 && /3 problems/.test(error.message),
+            );
+            // Pulumi's uncaught-error handler prints a RunError's message alone, without its stack.
+            assert.throws(
+                () => parseStackConfigOrThrow(config),
+                (error: unknown) => RunError.isInstance(error) && (error as Error).name === "ConfigError",
             );
         });
         it("accepts the health check settings and rejects an unknown transport", () => {

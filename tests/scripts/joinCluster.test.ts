@@ -90,6 +90,31 @@ describe("scripts: join-cluster.sh (the join step, with a fake cluster that enfo
         });
     });
 
+    it("a join retried after one that stopped halfway (the CA written, no kubelet.conf) resets the leftovers first", () => {
+        const node = fake.addNode("10.0.2.15");
+        try {
+            fs.mkdirSync(node.file("kubernetes/pki"), { recursive: true });
+            fs.writeFileSync(node.file("kubernetes/pki/ca.crt"), "from the join that stopped\n");
+            // kubeadm itself refuses the machine as it is (the stand-in's preflight, as checks.go).
+            const direct = node.run(
+                { text: "kubeadm join --config /dev/null" },
+                { FAKE_CLUSTER: fake.state, KUBERNETES_DIR: node.file("kubernetes") },
+            );
+            assert.strictEqual(direct.code, 1);
+            assert.match(direct.stderr, /\[ERROR FileAvailable-.*pki-ca\.crt\]: .*already exists/);
+            const run = fake.join("10.0.2.15", NEW, "auth");
+            assert.strictEqual(run.code, 0, run.stderr);
+            assert.match(run.stdout, /an earlier join stopped halfway/);
+            assert.deepStrictEqual(fake.nodes(), { [NEW]: "True" });
+            assert.deepStrictEqual(
+                fake.events().filter((e) => !e.startsWith("token")),
+                ["join refused : preflight", "reset 10.0.2.15", `join ${NEW}`],
+            );
+        } finally {
+            node.dispose();
+        }
+    });
+
     it("a join retried long after a failed one gets a fresh token and succeeds", () => {
         // The first attempt cannot reach the node: nothing is joined, the token is deleted anyway.
         const failed = fake.join("10.0.2.15", NEW, "auth");
