@@ -266,6 +266,7 @@ export class RedisNode extends pulumi.ComponentResource {
                         NODE_NAME: nodeName,
                         NODE_IP: address,
                         NODE_LABEL: `${ZONE_TOPOLOGY_KEY}=${zone}`,
+                        NODE_LABEL_SLOT: "zone",
                         READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
                     }),
                 ),
@@ -283,6 +284,8 @@ export class RedisNode extends pulumi.ComponentResource {
                         NODE_NAME: nodeName,
                         NODE_IP: address,
                         NODE_LABEL: label,
+                        NODE_LABEL_SLOT: "purpose",
+                        // Given even when empty: this step owns the taint, and removes one dropped from config.
                         NODE_TAINT: args.taint ? taintArgument(args.taint) : "",
                         READY_TIMEOUT_SECONDS: String(cluster.readyTimeoutSeconds),
                     }),

@@ -229,7 +229,7 @@ describe("components: RedisNode", () => {
             const ready = String(byName.get("auth-node-ready")!.inputs.create);
             assert.match(
                 ready,
-                /NODE_NAME='k8s-redis-auth-<last 8 of instance id>' NODE_IP='<known after deploy>' NODE_LABEL='redis-cluster=auth' NODE_TAINT='dedicated=redis-auth:NoSchedule' READY_TIMEOUT_SECONDS='300'/,
+                /NODE_NAME='k8s-redis-auth-<last 8 of instance id>' NODE_IP='<known after deploy>' NODE_LABEL='redis-cluster=auth' NODE_LABEL_SLOT='purpose' NODE_TAINT='dedicated=redis-auth:NoSchedule' READY_TIMEOUT_SECONDS='300'/,
             );
         });
 

@@ -195,6 +195,7 @@ describe("scripts: join-cluster.sh (the join step, with a fake cluster that enfo
                 `join refused ${OLD}: name taken`,
                 `join ${NEW}`,
                 `label ${NEW} redis-cluster=auth`,
+                `annotate ${NEW} redis-ha/managed-label-purpose=redis-cluster`,
                 `drain ${OLD}`,
                 `evict rfr-auth-redis-0 from ${OLD} to ${NEW}`,
                 `delete node ${OLD}`,
@@ -203,6 +204,43 @@ describe("scripts: join-cluster.sh (the join step, with a fake cluster that enfo
         } finally {
             old.dispose();
             replacement.dispose();
+        }
+    });
+
+    it("reconciles label and taint both ways: a taint or label key dropped from config is removed, the zone run leaves the taint", () => {
+        const node = fake.addNode("10.0.2.15");
+        try {
+            assert.strictEqual(fake.join("10.0.2.15", NEW, "auth").code, 0);
+            const ready = (env: Record<string, string>) => {
+                const run = fake.onControlPlane("label-node.sh", { NODE_NAME: NEW, NODE_IP: "10.0.2.15", ...env });
+                assert.strictEqual(run.code, 0, run.stderr);
+                return run;
+            };
+            const taints = () =>
+                fs
+                    .readFileSync(path.join(fake.state, "nodes", NEW, "taints"), "utf8")
+                    .trim()
+                    .split("\n")
+                    .filter(Boolean);
+            const labels = () =>
+                fs
+                    .readFileSync(path.join(fake.state, "nodes", NEW, "labels"), "utf8")
+                    .trim()
+                    .split("\n");
+            ready({ NODE_LABEL: "redis-cluster=auth", NODE_LABEL_SLOT: "purpose", NODE_TAINT: "dedicated=redis-auth:NoSchedule" });
+            ready({ NODE_LABEL: "topology.kubernetes.io/zone=ap-northeast-2a", NODE_LABEL_SLOT: "zone" });
+            assert.deepStrictEqual(taints(), ["dedicated=redis-auth:NoSchedule"], "the zone run leaves the taint alone");
+            // The taint's effect changes: the old one goes, not kept beside the new.
+            ready({ NODE_LABEL: "redis-cluster=auth", NODE_LABEL_SLOT: "purpose", NODE_TAINT: "dedicated=redis-auth:NoExecute" });
+            assert.deepStrictEqual(taints(), ["dedicated=redis-auth:NoExecute"]);
+            // The taint is dropped from config, and the placement label renamed.
+            const run = ready({ NODE_LABEL: "redis-purpose=auth", NODE_LABEL_SLOT: "purpose", NODE_TAINT: "" });
+            assert.deepStrictEqual(taints(), []);
+            assert.match(run.stdout, /removed taint dedicated:NoExecute, no longer configured/);
+            assert.match(run.stdout, /removed label redis-cluster, no longer configured/);
+            assert.deepStrictEqual(labels().sort(), ["redis-purpose=auth", "topology.kubernetes.io/zone=ap-northeast-2a"]);
+        } finally {
+            node.dispose();
         }
     });
 
