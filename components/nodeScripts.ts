@@ -15,16 +15,30 @@ export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
 
 /** The scripts this program runs. */
 export type ScriptName =
-    "prepare-node.sh" | "join-node.sh" | "join-cluster.sh" | "create-join-token.sh" | "label-node.sh" | "remove-node.sh" | "reset-node.sh";
+    | "prepare-node.sh"
+    | "join-node.sh"
+    | "join-cluster.sh"
+    | "create-join-token.sh"
+    | "label-node.sh"
+    | "remove-node.sh"
+    | "reset-node.sh"
+    | "reset-over-ssh.sh";
+
+/** Shell put before a script's own text: the SSH plumbing of the steps that run where `pulumi up` runs. */
+const LIBRARIES: Partial<Record<ScriptName, string[]>> = {
+    "join-cluster.sh": ["ssh-common.sh"],
+    "reset-over-ssh.sh": ["ssh-common.sh"],
+};
 
 /** Quotes a value for a POSIX shell. */
 export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Reads a script's text. */
+/** Reads a script's text, after the libraries it uses. */
 export function readScript(name: ScriptName): string {
-    return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    const read = (file: string) => fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+    return [...(LIBRARIES[name] ?? []), name].map(read).join("\n");
 }
 
 /**
@@ -46,30 +60,46 @@ export function scriptCommand(name: ScriptName, parameters: Record<string, strin
     ].join("\n");
 }
 
+/** What scripts/ssh-common.sh needs: the login user and the bastion, when there is one. */
+function sshParameters(cluster: ClusterConfig): Record<string, string> {
+    const bastion = cluster.bastion;
+    return {
+        SSH_USER: cluster.sshUser,
+        ...(bastion
+            ? {
+                  BASTION_HOST: bastion.host,
+                  BASTION_USER: bastion.user,
+                  BASTION_PORT: String(bastion.port),
+                  ...(bastion.hostKey ? { BASTION_HOST_KEY: bastion.hostKey } : {}),
+              }
+            : {}),
+    };
+}
+
 /**
  * The local command text of the join: scripts/join-cluster.sh with the hosts to reach and the
  * texts it runs there (create-join-token.sh on the control plane, join-node.sh on the node).
  */
 export function joinClusterCommand(cluster: ClusterConfig, nodeAddress: string, join: Record<string, string>): string {
-    const bastion = cluster.bastion;
     return scriptCommand(
         "join-cluster.sh",
         {
             CONTROL_PLANE_HOST: cluster.controlPlaneHost,
             ...(cluster.controlPlaneHostKey ? { CONTROL_PLANE_HOST_KEY: cluster.controlPlaneHostKey } : {}),
             NODE_HOST: nodeAddress,
-            SSH_USER: cluster.sshUser,
-            ...(bastion
-                ? {
-                      BASTION_HOST: bastion.host,
-                      BASTION_USER: bastion.user,
-                      BASTION_PORT: String(bastion.port),
-                      ...(bastion.hostKey ? { BASTION_HOST_KEY: bastion.hostKey } : {}),
-                  }
-                : {}),
+            ...sshParameters(cluster),
             MINT_COMMAND: scriptCommand("create-join-token.sh"),
             JOIN_COMMAND: scriptCommand("join-node.sh", join),
         },
+        "local",
+    );
+}
+
+/** The local command text that resets a node on destroy: scripts/reset-over-ssh.sh running reset-node.sh there. */
+export function resetNodeCommand(cluster: ClusterConfig, nodeAddress: string): string {
+    return scriptCommand(
+        "reset-over-ssh.sh",
+        { NODE_HOST: nodeAddress, ...sshParameters(cluster), RESET_COMMAND: scriptCommand("reset-node.sh") },
         "local",
     );
 }

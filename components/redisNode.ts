@@ -9,7 +9,7 @@ import { PROJECT } from "../facts/project";
 import { nodeIngressRules } from "./nodeNetwork";
 import { lookUpSubnet } from "./nodeZones";
 import { ZONE_TOPOLOGY_KEY } from "./placement";
-import { joinClusterCommand, joinParameters, scriptCommand, taintArgument } from "./nodeScripts";
+import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand, taintArgument } from "./nodeScripts";
 
 export type { IngressRule } from "./nodeNetwork";
 export { nodeIngressRules } from "./nodeNetwork";
@@ -204,12 +204,25 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // Deleted after the control plane has removed the node (removal depends on it).
-        const reset = remoteCommand(
-            `${name}-reset`,
-            { connection: onNode, create: "true", delete: scriptCommand("reset-node.sh"), triggers },
+        // Deleted after the control plane has removed the node (removal depends on it). Run where
+        // `pulumi up` runs, over SSH, so a node that no longer answers (terminated outside Pulumi)
+        // is skipped with a warning instead of failing the destroy (scripts/reset-over-ssh.sh).
+        const reset = new command.local.Command(
+            `${name}-reset-over-ssh`,
+            {
+                create: "true",
+                delete: this.instance.privateIp.apply((address) => resetNodeCommand(cluster, address)),
+                // The key on stdin, as the join has it; the delete runs with the stored inputs.
+                ...(args.sshPrivateKey ? { stdin: args.sshPrivateKey } : {}),
+                interpreter: ["/bin/sh", "-c"],
+                triggers,
+            },
             { parent: this, dependsOn: [prepare] },
         );
+        // Stacks deployed before the step above had the reset as this remote command, whose stored
+        // delete would run kubeadm reset on the live node if the resource were dropped: kept with
+        // no delete, so the next `up` clears it from state. Remove once every stack has run `up`.
+        remoteCommand(`${name}-reset`, { connection: onNode, create: "true", triggers }, { parent: this, dependsOn: [prepare] });
 
         // Created before the join, so a join that fails halfway is still cleaned up on destroy. On a
         // replacement the old instance's hook runs last (create-before-delete): the new node has

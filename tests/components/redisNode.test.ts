@@ -167,7 +167,7 @@ describe("components: RedisNode", () => {
         });
 
         it("orders the commands: prepare, reset hook, removal hook, join, zone label, ready; destroy runs them backwards", () => {
-            const order = ["prepare", "reset", "removal", "join", "zone", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
+            const order = ["prepare", "reset-over-ssh", "removal", "join", "zone", "ready"].map((step) => byName.get(`auth-node-${step}`)!);
             for (let later = 1; later < order.length; later++) {
                 const before = order[later - 1];
                 assert.ok(waitsFor(resources, order[later].urn).has(before.urn), `${order[later].name} waits for ${before.name}`);
@@ -191,9 +191,16 @@ describe("components: RedisNode", () => {
             assert.match(String(removal.inputs.delete), /^# redis-ha: scripts\/remove-node.sh/);
             assert.match(String(removal.inputs.delete), /NODE_NAME='k8s-redis-auth-<last 8 of instance id>'/);
             assert.match(String(removal.inputs.delete), /DRAIN_TIMEOUT_SECONDS='120'/);
-            const reset = byName.get("auth-node-reset")!;
-            assert.match(String(reset.inputs.delete), /^# redis-ha: scripts\/reset-node.sh/);
+            const reset = byName.get("auth-node-reset-over-ssh")!;
+            assert.strictEqual(reset.type, "command:local:Command", "run where pulumi runs: a gone node cannot fail the destroy");
+            assert.match(String(reset.inputs.delete), /^# redis-ha: scripts\/reset-over-ssh.sh/);
+            assert.match(String(reset.inputs.delete), /NODE_HOST='<known after deploy>'/);
+            assert.strictEqual(reset.inputs.stdin, SECRET_MASK, "the key on stdin, secret");
             assert.ok(removal.dependencies.includes(reset.urn), "removal is deleted before the reset");
+            // The reset of stacks deployed before: kept with no delete, so dropping it resets nothing.
+            const earlier = byName.get("auth-node-reset")!;
+            assert.strictEqual(earlier.type, "command:remote:Command");
+            assert.strictEqual(earlier.inputs.delete, undefined);
         });
 
         it("joins in one local step that creates, uses and deletes the token: nothing of it in any input", () => {

@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { joinClusterCommand, scriptCommand } from "../../components/nodeScripts";
+import { joinClusterCommand, resetNodeCommand, scriptCommand } from "../../components/nodeScripts";
 import { joinParameters } from "../../components/redisNode";
 import { ClusterConfig } from "../../config/types";
 import { ScriptRun, ScriptSandbox } from "./scriptSandbox";
@@ -77,6 +77,12 @@ export class FakeCluster {
     join(address: string, nodeName: string, purpose: string, stdin = ""): ScriptRun {
         const text = joinClusterCommand(this.cluster, address, joinParameters(this.cluster, nodeName, `redis-cluster=${purpose}`));
         return this.deployer.run({ text }, { SSH_HOSTS: this.hosts, SSH_LOG: `${this.deployer.root}/ssh.log` }, stdin);
+    }
+
+    /** Runs the destroy-time reset as its local command does, from its real command text (RETRY_SECONDS 0). */
+    reset(address: string, stdin = ""): ScriptRun {
+        const text = resetNodeCommand(this.cluster, address);
+        return this.deployer.run({ text }, { SSH_HOSTS: this.hosts, SSH_LOG: `${this.deployer.root}/ssh.log`, RETRY_SECONDS: "0" }, stdin);
     }
 
     /** Runs a control-plane script as its remote command does. */
