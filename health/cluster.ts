@@ -119,6 +119,20 @@ export interface KubeListOptions {
     namespace: string;
     /** Name of the RedisFailover. */
     name: string;
+    /** Deadline of each API call, in milliseconds (client-node 0.22's calls have none of their own). */
+    apiTimeoutMs?: number;
+}
+
+/** How long one listing may take before the round counts it as failed. */
+export const DEFAULT_API_TIMEOUT_MS = 10_000;
+
+/** `work`'s result, or an error once `ms` have passed without one. */
+export function answerWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms / 1000} s`)), ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** The client objects of the Kubernetes API, for listing and port-forwarding. */
@@ -139,12 +153,15 @@ export function kubeClients(options: KubeListOptions) {
 export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, options: KubeListOptions) {
     const what = `RedisFailover ${options.namespace}/${options.name}`;
     const selector = podSelector(options.name);
+    const deadline = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     const listPods: PodLister = async () => {
-        const list = await core
-            .listNamespacedPod(options.namespace, undefined, undefined, undefined, undefined, selector)
-            .catch((error: unknown) => {
-                throw kubeApiError(error, `listing the pods of ${what}`);
-            });
+        const doing = `listing the pods of ${what}`;
+        const list = await answerWithin(
+            core.listNamespacedPod(options.namespace, undefined, undefined, undefined, undefined, selector),
+            deadline,
+        ).catch((error: unknown) => {
+            throw kubeApiError(error, doing);
+        });
         return list.body.items.flatMap((pod): PodInfo[] => {
             const component = pod.metadata?.labels?.[LABEL_COMPONENT];
             const name = pod.metadata?.name;
@@ -155,11 +172,13 @@ export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, o
         });
     };
     const listServices: ServiceLister = async () => {
-        const list = await core
-            .listNamespacedService(options.namespace, undefined, undefined, undefined, undefined, selector)
-            .catch((error: unknown) => {
-                throw kubeApiError(error, `listing the Services of ${what}`);
-            });
+        const doing = `listing the Services of ${what}`;
+        const list = await answerWithin(
+            core.listNamespacedService(options.namespace, undefined, undefined, undefined, undefined, selector),
+            deadline,
+        ).catch((error: unknown) => {
+            throw kubeApiError(error, doing);
+        });
         return list.body.items.map((service) => ({ name: service.metadata?.name ?? "", type: service.spec?.type ?? "ClusterIP" }));
     };
     return { listPods, listServices };

@@ -24,7 +24,7 @@ import {
 import { Endpoint, Target } from "./connection";
 import type { Member, Membership } from "./membership";
 import type { KubeCheckOptions, OpenTarget, Round } from "./reach";
-import type { CheckResult } from "./report";
+import { CheckResult, FORWARD_CHECK_NAME } from "./report";
 import type { Expectations } from "./rules";
 
 /** A pod port to forward. */
@@ -39,8 +39,8 @@ export interface PodEndpoint {
     component: FailoverComponent;
 }
 
-/** Connects one accepted local socket to a pod port. */
-export type Forwarder = (endpoint: PodEndpoint, socket: Socket) => void | Promise<void>;
+/** Connects one accepted local socket to a pod port; `report` records what the far end said went wrong. */
+export type Forwarder = (endpoint: PodEndpoint, socket: Socket, report: (message: string) => void) => void | Promise<void>;
 
 /** Local listeners, one per pod endpoint, kept in step with the pods by `sync`. */
 export interface ForwardPool {
@@ -48,6 +48,8 @@ export interface ForwardPool {
     sync(endpoints: PodEndpoint[]): Promise<void>;
     /** The local address forwarding to a pod address (`ip:port`), if any. */
     local(address: Endpoint): Endpoint | undefined;
+    /** What the forwards reported since the last call (the kubelet's errors), and forgets it. */
+    failures(): string[];
     /** Closes every listener and connection. */
     close(): Promise<void>;
 }
@@ -58,6 +60,10 @@ export function forwardPool(forward: Forwarder): ForwardPool {
     const net = require("net") as typeof import("net");
     type Listener = { endpoint: PodEndpoint; server: import("net").Server; sockets: Set<Socket>; local: Endpoint };
     const open = new Map<string, Listener>();
+    let reported: string[] = [];
+    const report = (message: string) => {
+        if (!reported.includes(message)) reported.push(message);
+    };
     // A pod that moves keeps its name and changes its address: both make the key.
     const keyOf = (e: PodEndpoint) => `${e.pod} ${e.ip}:${e.port}`;
     const listen = async (endpoint: PodEndpoint): Promise<Listener> => {
@@ -66,7 +72,7 @@ export function forwardPool(forward: Forwarder): ForwardPool {
             sockets.add(socket);
             socket.once("close", () => sockets.delete(socket));
             socket.on("error", () => socket.destroy());
-            Promise.resolve(forward(endpoint, socket)).catch(() => socket.destroy());
+            Promise.resolve(forward(endpoint, socket, report)).catch(() => socket.destroy());
         });
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
@@ -91,6 +97,11 @@ export function forwardPool(forward: Forwarder): ForwardPool {
         local(address) {
             const found = [...open.values()].filter((l) => l.endpoint.ip === address.host && l.endpoint.port === address.port);
             return found[found.length - 1]?.local;
+        },
+        failures() {
+            const seen = reported;
+            reported = [];
+            return seen;
         },
         async close() {
             const all = [...open.values()];
@@ -207,7 +218,12 @@ export function openPodTarget(options: PodTargetOptions): OpenTarget {
             const members = holding.map((pod) => ({ ip: pod.ip!, port: podPort(pod), component: pod.component }));
             const target = forwardedTarget(pool, sentinels, options, podMembers(pool, members, `a pod of ${options.name}`));
             if (!("value" in pods)) return { target, checks, stop: "the pods could not be listed" };
-            return sentinels.length ? { target, checks } : { target, checks, stop: "no sentinel pod running" };
+            pool.failures(); // what earlier rounds' forwards reported is theirs
+            const after = (): CheckResult[] => {
+                const failed = pool.failures();
+                return failed.length ? [{ name: FORWARD_CHECK_NAME, ok: false, detail: `the kubelet said: ${failed.join("; ")}` }] : [];
+            };
+            return sentinels.length ? { target, checks, after } : { target, checks, stop: "no sentinel pod running" };
         },
         close: () => pool.close(),
     };
@@ -221,13 +237,34 @@ export interface KubeTargetOptions extends KubeListOptions, KubeCheckOptions {
     probeTimeoutMs?: number;
 }
 
+/**
+ * Forwards through the API server's portforward subresource. The kubelet's error channel (say,
+ * `error forwarding port 6379 to pod ...: connection refused`) is reported and ends the connection,
+ * rather than being dropped, which left only a timeout to see.
+ */
+export function kubeForwarder(
+    portForward: Pick<import("@kubernetes/client-node").PortForward, "portForward">,
+    namespace: string,
+): Forwarder {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Writable } = require("stream") as typeof import("stream");
+    return (endpoint, socket, report) => {
+        const kubelet = new Writable({
+            write(chunk: Buffer, _encoding, done) {
+                const text = chunk.toString("utf8").trim();
+                if (text) {
+                    report(`${endpoint.pod}:${endpoint.port}: ${text}`);
+                    socket.destroy();
+                }
+                done();
+            },
+        });
+        return portForward.portForward(namespace, endpoint.pod, [endpoint.port], socket, kubelet, socket).then(() => undefined);
+    };
+}
+
 /** Reads the RedisFailover's pods and Services through the Kubernetes API each round, forwards its pods' ports. */
 export async function openKubeTarget(options: KubeTargetOptions): Promise<OpenTarget> {
     const { core, portForward } = kubeClients(options);
-    return openPodTarget({
-        ...options,
-        ...kubeListers(core, options),
-        forward: (endpoint, socket) =>
-            portForward.portForward(options.namespace, endpoint.pod, [endpoint.port], socket, null, socket).then(() => undefined),
-    });
+    return openPodTarget({ ...options, ...kubeListers(core, options), forward: kubeForwarder(portForward, options.namespace) });
 }

@@ -45,6 +45,8 @@ export interface Round {
     checks?: CheckResult[];
     /** Why the checks of the servers cannot run this round (no sentinel pod yet, say). */
     stop?: string;
+    /** Checks of the way the servers were reached, known once they were asked (the kubelet's errors). */
+    after?: () => CheckResult[];
 }
 
 /** Gives each round its target: fixed sentinel addresses, or the pods as they are now. */

@@ -32,7 +32,11 @@ export const KUBERNETES_CHECK_NAMES = ["pods", "services"] as const;
 export const FRONT_CHECK_NAMES = ["front-serves-master"] as const;
 
 /** One check's name. */
-export type CheckName = (typeof KUBERNETES_CHECK_NAMES)[number] | (typeof CHECK_NAMES)[number] | (typeof FRONT_CHECK_NAMES)[number];
+/** Reported last on that path, and only when a forward failed: what the kubelet said. */
+export const FORWARD_CHECK_NAME = "port-forward" as const;
+
+export type CheckName =
+    (typeof KUBERNETES_CHECK_NAMES)[number] | (typeof CHECK_NAMES)[number] | (typeof FRONT_CHECK_NAMES)[number] | typeof FORWARD_CHECK_NAME;
 
 const NOT_CHECKED = "not checked: ";
 
@@ -54,7 +58,7 @@ export interface HealthReport {
     master?: string;
     /**
      * Every check, in order: `KUBERNETES_CHECK_NAMES` (on that path), `CHECK_NAMES`, then
-     * `FRONT_CHECK_NAMES` (when the target names fronts).
+     * `FRONT_CHECK_NAMES` (when the target names fronts), then `FORWARD_CHECK_NAME` (when a forward failed).
      */
     checks: CheckResult[];
     /** How long the round took. */

@@ -29,7 +29,7 @@ export async function checkOnce(source: Target | TargetSource, expected: Expecta
         );
     }
     const report = await checkServers(round.target, expected, started);
-    return healthReport([...before, ...report.checks], report.master, report.durationMs);
+    return healthReport([...before, ...report.checks, ...(round.after?.() ?? [])], report.master, report.durationMs);
 }
 
 /** The checks of the servers, from what the sentinels say. */

@@ -5,7 +5,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { LABEL_COMPONENT, MASTER_NAME, podSelector, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
-import { checkOnce, openForwardedTarget, openKubeTarget, PodEndpoint } from "../../health";
+import { checkOnce, forwardPool, openForwardedTarget, openKubeTarget, openPodTarget, PodEndpoint } from "../../health";
+import { kubeForwarder } from "../../health/kubernetes";
 import { LabGroup, labExpectations, startGroup, stopGroup } from "../../lab/redisLab";
 import { quickSpec } from "../support/health";
 
@@ -72,22 +73,27 @@ describe("health: forwarded transport", function () {
 
     describe("through a Kubernetes API server", () => {
         let api: http.Server;
-        const answers: Record<"pods" | "services", { status: number; body: unknown }> = {
+        const answers: Record<"pods" | "services", { status: number; body: unknown } | "never"> = {
             pods: { status: 200, body: {} },
             services: { status: 200, body: {} },
         };
         const asked: string[] = [];
+        const unanswered: http.ServerResponse[] = [];
         before(async () => {
             api = http.createServer((request, response) => {
                 asked.push(request.url ?? "");
                 const answer = answers[/\/services/.test(request.url ?? "") ? "services" : "pods"];
+                if (answer === "never") return void unanswered.push(response);
                 response.statusCode = answer.status;
                 response.setHeader("content-type", "application/json");
                 response.end(JSON.stringify(answer.body));
             });
             await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
         });
-        after(() => new Promise((resolve) => api.close(resolve)));
+        after(() => {
+            for (const response of unanswered) response.destroy();
+            return new Promise((resolve) => api.close(resolve));
+        });
 
         const kubeconfig = () =>
             [
@@ -122,7 +128,14 @@ describe("health: forwarded transport", function () {
         });
         const EXPECTED = { masterName: MASTER_NAME, maxmemoryPolicy: "noeviction", redisCount: 2, sentinelCount: 1 };
         const open = () =>
-            openKubeTarget({ kubeconfig: kubeconfig(), namespace: "redis", name: "auth-redis", password: "pw", probeTimeoutMs: 300 });
+            openKubeTarget({
+                kubeconfig: kubeconfig(),
+                namespace: "redis",
+                name: "auth-redis",
+                password: "pw",
+                probeTimeoutMs: 300,
+                apiTimeoutMs: 500,
+            });
 
         it("lists the pods and Services by the operator's labels every round, forwarding pods as they come and move", async () => {
             answers.pods = pods(
@@ -222,5 +235,90 @@ describe("health: forwarded transport", function () {
                 await opened.close();
             }
         });
+
+        it("an API server that never answers a listing fails it at the call's deadline, and the round goes on", async () => {
+            answers.pods = "never";
+            answers.services = services(
+                ["rfrm-auth-redis", "ClusterIP"],
+                ["rfrs-auth-redis", "ClusterIP"],
+                ["rfs-auth-redis", "ClusterIP"],
+            );
+            const opened = await open();
+            try {
+                const report = await checkOnce(opened, EXPECTED);
+                assert.deepStrictEqual(
+                    report.checks.slice(0, 2).map((c) => [c.name, c.ok, c.detail]),
+                    [
+                        [
+                            "pods",
+                            false,
+                            "cannot list pods: listing the pods of RedisFailover redis/auth-redis: no answer from the API server within 0.5 s",
+                        ],
+                        ["services", true, "rfrm-auth-redis, rfrs-auth-redis, rfs-auth-redis present, none exposed"],
+                    ],
+                );
+            } finally {
+                await opened.close();
+            }
+        });
+    });
+
+    it("reports what the kubelet says on a forward's error channel, and ends that connection", async () => {
+        // As client-node's PortForward hands the error channel over: the port's two bytes already dropped.
+        const fake = {
+            portForward: async (_ns: string, pod: string, ports: number[], _out: unknown, err: NodeJS.WritableStream | null) => {
+                err?.write(Buffer.from(""));
+                err?.write(
+                    Buffer.from(
+                        `error forwarding port ${ports[0]} to pod ${pod}, uid : failed to connect to localhost:${ports[0]}: connection refused`,
+                    ),
+                );
+                return undefined as never;
+            },
+        };
+        const pool = forwardPool(kubeForwarder(fake, "redis"));
+        await pool.sync([{ pod: "rfr-auth-redis-0", ip: "10.244.1.6", port: REDIS_PORT, component: "redis" }]);
+        try {
+            const local = pool.local({ host: "10.244.1.6", port: REDIS_PORT })!;
+            const socket = net.connect(local.port, local.host);
+            socket.on("error", () => undefined);
+            await new Promise((resolve) => socket.once("close", resolve));
+            assert.deepStrictEqual(pool.failures(), [
+                `rfr-auth-redis-0:${REDIS_PORT}: error forwarding port ${REDIS_PORT} to pod rfr-auth-redis-0, uid : failed to connect to localhost:${REDIS_PORT}: connection refused`,
+            ]);
+            assert.deepStrictEqual(pool.failures(), [], "reported once");
+        } finally {
+            await pool.close();
+        }
+    });
+
+    it("ends the round's report with the forwards' failures, as a failing port-forward check", async () => {
+        const opened = openPodTarget({
+            name: "auth-redis",
+            listPods: async () => [{ name: "rfs-auth-redis-0", ip: "10.244.1.5", component: "sentinel", phase: "Running", ready: true }],
+            listServices: async () => [],
+            forward: (endpoint, socket, report) => {
+                report(`${endpoint.pod}:${endpoint.port}: error forwarding port`);
+                socket.destroy();
+            },
+            probeTimeoutMs: 300,
+        });
+        try {
+            const report = await checkOnce(opened, {
+                masterName: MASTER_NAME,
+                maxmemoryPolicy: "noeviction",
+                redisCount: 2,
+                sentinelCount: 1,
+            });
+            const last = report.checks[report.checks.length - 1];
+            assert.deepStrictEqual(last, {
+                name: "port-forward",
+                ok: false,
+                detail: `the kubelet said: rfs-auth-redis-0:${SENTINEL_PORT}: error forwarding port`,
+            });
+            assert.strictEqual(report.healthy, false);
+        } finally {
+            await opened.close();
+        }
     });
 });
