@@ -17,7 +17,7 @@ import {
     replicaServiceName,
     sentinelName,
 } from "../facts/operator";
-import { errorText } from "./connection";
+import { errorText, withDeadline } from "./connection";
 import type { CheckResult } from "./report";
 import type { Expectations } from "./rules";
 
@@ -126,15 +126,6 @@ export interface KubeListOptions {
 /** How long one listing may take before the round counts it as failed. */
 export const DEFAULT_API_TIMEOUT_MS = 10_000;
 
-/** `work`'s result, or an error once `ms` have passed without one. */
-export function answerWithin<T>(work: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms / 1000} s`)), ms);
-    });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /** The client objects of the Kubernetes API, for listing and port-forwarding. */
 export function kubeClients(options: KubeListOptions) {
     // Required here, not imported: this runs in the process Pulumi serializes the provider into.
@@ -156,9 +147,10 @@ export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, o
     const deadline = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     const listPods: PodLister = async () => {
         const doing = `listing the pods of ${what}`;
-        const list = await answerWithin(
+        const list = await withDeadline(
             core.listNamespacedPod(options.namespace, undefined, undefined, undefined, undefined, selector),
             deadline,
+            "the API server",
         ).catch((error: unknown) => {
             throw kubeApiError(error, doing);
         });
@@ -173,9 +165,10 @@ export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, o
     };
     const listServices: ServiceLister = async () => {
         const doing = `listing the Services of ${what}`;
-        const list = await answerWithin(
+        const list = await withDeadline(
             core.listNamespacedService(options.namespace, undefined, undefined, undefined, undefined, selector),
             deadline,
+            "the API server",
         ).catch((error: unknown) => {
             throw kubeApiError(error, doing);
         });

@@ -252,7 +252,7 @@ describe("health: forwarded transport", function () {
                         [
                             "pods",
                             false,
-                            "cannot list pods: listing the pods of RedisFailover redis/auth-redis: no answer from the API server within 0.5 s",
+                            "cannot list pods: listing the pods of RedisFailover redis/auth-redis: the API server: no answer within 500 ms",
                         ],
                         ["services", true, "rfrm-auth-redis, rfrs-auth-redis, rfs-auth-redis present, none exposed"],
                     ],
