@@ -162,7 +162,7 @@ export const operatorNamespace = operator.namespace.metadata.name;
 
 // The app env in AWS Secrets Manager (and, if configured, ExternalSecrets in app namespaces).
 const appSecrets = stack.appSecrets.enabled
-    ? new AppSecrets("app-env", { config: stack.appSecrets, appEnv, kubernetesProvider: provider }, { providers: [provider] })
+    ? new AppSecrets("app-env", { config: stack.appSecrets, appEnv, kubernetesProvider: provider, kubeconfig }, { providers: [provider] })
     : undefined;
 
 /** Where applications' secret store finds the app env: Secrets Manager name and ARN. */

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecretsConfig, EXTERNAL_SECRET_VERSIONS, ExternalSecretTarget } from "../config/types";
 import { MANAGED_BY_LABEL, PROJECT } from "../facts/project";
+import { SecretStoreCheck } from "../providers/secretStoreCheck";
 
 /** The ExternalSecret's apiVersion for `appSecrets.externalSecretApiVersion` (v1 unless the install predates v0.16). */
 export function externalSecretApiVersion(version: AppSecretsConfig["externalSecretApiVersion"]): string {
@@ -58,6 +59,8 @@ export interface AppSecretsArgs {
     appEnv: Record<string, pulumi.Output<string>>;
     /** Kubernetes provider, for the ExternalSecrets. */
     kubernetesProvider: k8s.Provider;
+    /** Kubeconfig the stores are checked with (secret); the default kubeconfig when absent. */
+    kubeconfig?: pulumi.Input<string>;
 }
 
 /** The Secrets Manager secret (JSON keyed by env var) and its ExternalSecrets. */
@@ -91,14 +94,27 @@ export class AppSecrets extends pulumi.ComponentResource {
         );
 
         const envNames = Object.keys(args.appEnv);
-        for (const target of args.config.externalSecrets) {
+        for (const [index, target] of args.config.externalSecrets.entries()) {
+            // The store must exist, or the ExternalSecret never syncs: checked at preview.
+            const store = new SecretStoreCheck(
+                `${name}-${target.namespace}-${target.name}-store`,
+                {
+                    kind: target.storeKind,
+                    name: target.storeName,
+                    namespace: target.namespace,
+                    configKey: `${PROJECT}:appSecrets.externalSecrets[${index}].storeName`,
+                    version: args.config.externalSecretApiVersion,
+                    kubeconfig: args.kubeconfig,
+                },
+                { parent: this },
+            );
             new k8s.apiextensions.CustomResource(
                 `${name}-${target.namespace}-${target.name}`,
                 buildExternalSecret(target, args.config.name, envNames, args.config.externalSecretApiVersion),
                 {
                     parent: this,
                     provider: args.kubernetesProvider,
-                    dependsOn: [version],
+                    dependsOn: [version, store],
                     aliases: externalSecretAliases(args.config.externalSecretApiVersion),
                 },
             );

@@ -75,6 +75,18 @@ describe("components: AppSecrets", () => {
         assert.ok(!JSON.stringify(resources).includes("TOPSECRET"));
     });
 
+    it("checks the ExternalSecret's store before making it, naming the config key that names the store", async () => {
+        const resources = await publish();
+        const external = resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret")!;
+        const store = resources.find((r) => r.name === `app-env-${target.namespace}-${target.name}-store`)!;
+        assert.strictEqual(store.type, "pulumi-nodejs:dynamic:Resource");
+        assert.ok(external.dependencies.includes(store.urn), "the ExternalSecret waits for its store's check");
+        assert.deepStrictEqual(
+            [store.inputs.kind, store.inputs.name, store.inputs.namespace, store.inputs.configKey, store.inputs.version],
+            [target.storeKind, target.storeName, target.namespace, "redis-ha:appSecrets.externalSecrets[0].storeName", "v1"],
+        );
+    });
+
     it("passes the recovery window and the ExternalSecret version through", async () => {
         const resources = await publish({ recoveryWindowInDays: 7, externalSecretApiVersion: "v1beta1" });
         assert.strictEqual(resources.find((r) => r.type === "aws:secretsmanager/secret:Secret")!.inputs.recoveryWindowInDays, 7);
