@@ -178,7 +178,7 @@ describe("program (index.ts)", () => {
     describe("post-deploy health checks", () => {
         it("one per instance, after its RedisFailover, expecting what the config asks", async () => {
             const run = await plan("prod");
-            const checks = ofType(run, "pulumi-nodejs:dynamic:Resource");
+            const checks = ofType(run, "pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-health"));
             assert.deepStrictEqual(checks.map((c) => c.name).sort(), ["auth-redis-health", "cache-redis-health", "streams-redis-health"]);
             const cache = checks.find((c) => c.name === "cache-redis-health")!;
             assert.ok(cache.dependencies.includes(run.resources.find((r) => r.name === "cache-redis-failover")!.urn));
@@ -206,7 +206,10 @@ describe("program (index.ts)", () => {
             assert.deepStrictEqual(auth.inputs.sentinels, ["rfs-auth-redis.redis.svc.cluster.local:26379"]);
             assert.strictEqual(auth.inputs.timeoutSeconds, 60);
             const off = await runWithConfig("dev", withSetting(stackConfig("dev"), "redis-ha:verify", [], { enabled: false }));
-            assert.deepStrictEqual(ofType(off, "pulumi-nodejs:dynamic:Resource"), []);
+            assert.deepStrictEqual(
+                ofType(off, "pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-health")),
+                [],
+            );
         });
     });
 
@@ -222,6 +225,17 @@ describe("program (index.ts)", () => {
                     others.every((other) => !failover.dependencies.includes(other.urn)),
                     `${purpose} waits for no other node`,
                 );
+            }
+        });
+
+        it("every node of dev and prod has its login key: the stack's EC2 key pair", async () => {
+            for (const [stack, keyName] of [
+                ["dev", "redis-ha-dev"],
+                ["prod", "redis-ha-prod"],
+            ]) {
+                const instances = ofType(await plan(stack), "aws:ec2/instance:Instance");
+                assert.ok(instances.length >= 3, stack);
+                assert.deepStrictEqual(new Set(instances.map((i) => i.inputs.keyName)), new Set([keyName]), stack);
             }
         });
 
