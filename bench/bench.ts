@@ -240,7 +240,7 @@ function listOf<T extends string>(flag: string, value: string | undefined, all: 
 const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after 5000 --failover-timeout 10000 --skip-drill]
        npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --min-replicas-max-lag 10]
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
-       npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns]
+       npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -251,7 +251,7 @@ of the operator's master Service; haproxy: the role check only; front: the shipp
 master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.
 --drill motion runs the group in motion behind its front (lab/operatorMotion.ts): a sentinel pod
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
-the whole group, the front's DNS frozen 120 s.`;
+the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.`;
 
 /** The motion drills' group: the stacks' shape, its limits on the command line. */
 const MOTION_SPEC: GroupSpec = {
@@ -285,6 +285,7 @@ runCommand(
             paths: { type: "string" },
             faults: { type: "string" },
             cases: { type: "string" },
+            log: { type: "boolean" },
         },
     },
     async (flags) => {
@@ -305,7 +306,7 @@ runCommand(
             }
             if (flags.drill === "motion") {
                 const spec = { ...MOTION_SPEC, downAfterMilliseconds: downAfter, failoverTimeout };
-                await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES));
+                await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES), flags.log === true);
                 return 0;
             }
             if (flags.drill !== undefined) {

@@ -8,7 +8,9 @@ import IORedis from "ioredis";
 import { MASTER_NAME } from "../facts/operator";
 import { withConnection } from "../health/connection";
 import { MotionLab, startMotionLab, stopMotionLab } from "../lab/motionLab";
-import { GroupSpec } from "../lab/redisLab";
+import type { MotionPod } from "../lab/operatorMotion";
+import { withClient } from "../lab/operatorSteps";
+import { GroupSpec, HOST } from "../lab/redisLab";
 
 export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns"] as const;
 export type MotionCase = (typeof MOTION_CASES)[number];
@@ -89,12 +91,42 @@ async function masterAddress(lab: MotionLab): Promise<string> {
     }
 }
 
-async function lostOf(lab: MotionLab, keys: string[]): Promise<number> {
-    const [host, port] = (await masterAddress(lab)).split(":");
-    const client = new IORedis({ host, port: Number(port), password: lab.model.group.spec.password });
+/**
+ * The acknowledged writes the group's master does not have once the drill has settled: the one
+ * redis that says `role:master`. A group that has not settled (no single master, or sentinels that
+ * name another) is said so, rather than counted against a server nobody writes to.
+ */
+async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; unsettled?: string }> {
+    const { password } = lab.model.group.spec;
+    const address = (pod: MotionPod) => ({ host: pod.server.host ?? HOST, port: pod.server.port });
+    const roles = await Promise.all(
+        lab.model.redis.map((pod) =>
+            withClient(address(pod), password, (client) => client.info("replication")).then(
+                (info) => (/role:master/.test(info) ? `${address(pod).host}:${address(pod).port}` : undefined),
+                () => undefined,
+            ),
+        ),
+    );
+    const masters = roles.filter((role): role is string => role !== undefined);
+    const named = await Promise.all(
+        lab.model.sentinels.map((pod) =>
+            withClient(address(pod), undefined, (client) => client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)).then(
+                (reply) => (reply as string[]).join(":"),
+                () => "no answer",
+            ),
+        ),
+    );
+    if (masters.length !== 1) {
+        return { lost: NaN, unsettled: `${masters.length} servers say role:master at the end; the sentinels name ${named.join(", ")}` };
+    }
+    const unsettled = named.some((name) => name !== masters[0])
+        ? `the sentinels name ${named.join(", ")}; the master is ${masters[0]}`
+        : undefined;
+    const [host, port] = masters[0].split(":");
+    const client = new IORedis({ host, port: Number(port), password });
     try {
         const found = await client.pipeline(keys.map((key) => ["exists", key])).exec();
-        return (found ?? []).filter(([, value]) => value !== 1).length;
+        return { lost: (found ?? []).filter(([, value]) => value !== 1).length, ...(unsettled ? { unsettled } : {}) };
     } finally {
         client.disconnect();
     }
@@ -104,13 +136,21 @@ export interface MotionTrial {
     newConnectionGapMs: number;
     keptConnectionGapMs: number;
     lost: number;
+    /** Why the group had not settled when the trial ended, if it had not. */
+    unsettled?: string;
     /** master: from Sentinel's switch to the first write through a new connection. */
     afterSwitchMs?: number;
 }
 
 /** One trial of `motion` on a fresh group. */
-export async function motionTrial(spec: GroupSpec, root: string, motion: MotionCase, block: number): Promise<MotionTrial> {
-    const lab = await startMotionLab(spec, root, { block });
+export async function motionTrial(
+    spec: GroupSpec,
+    root: string,
+    motion: MotionCase,
+    block: number,
+    log?: (line: string) => void,
+): Promise<MotionTrial> {
+    const lab = await startMotionLab(spec, root, { block, ...(log ? { log } : {}) });
     const { model } = lab;
     model.start();
     const fresh = newConnectionWriter(lab, "new:");
@@ -154,7 +194,7 @@ export async function motionTrial(spec: GroupSpec, root: string, motion: MotionC
         return {
             newConnectionGapMs: longestGap(fresh.acks, started, ended),
             keptConnectionGapMs: longestGap(kept.acks, started, ended),
-            lost: await lostOf(lab, [...fresh.keys, ...kept.keys]),
+            ...(await lostOf(lab, [...fresh.keys, ...kept.keys])),
             ...(switchedAt === undefined ? {} : { afterSwitchMs: (fresh.acks.find((at) => at > switchedAt!) ?? ended) - switchedAt }),
         };
     } finally {
@@ -167,7 +207,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 /** Runs `trials` of each case and prints one line per case. */
-export async function runMotionDrills(root: string, trials: number, spec: GroupSpec, cases: MotionCase[]): Promise<void> {
+export async function runMotionDrills(root: string, trials: number, spec: GroupSpec, cases: MotionCase[], verbose = false): Promise<void> {
+    const started = Date.now();
+    const log = verbose ? (line: string) => process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(2)} ${line}\n`) : undefined;
     console.log(
         `\n## motion drills (3 redis, 3 sentinels, down-after-milliseconds ${spec.downAfterMilliseconds}, failover-timeout ${spec.failoverTimeout}; operator pass every 30 s; ${trials} trials each)`,
     );
@@ -178,7 +220,7 @@ export async function runMotionDrills(root: string, trials: number, spec: GroupS
     for (const motion of cases) {
         const results: MotionTrial[] = [];
         for (let i = 0; i < trials; i++) {
-            results.push(await motionTrial(spec, root, motion, block++));
+            results.push(await motionTrial(spec, root, motion, block++, log));
             process.stderr.write(".");
         }
         const fresh = results.map((r) => r.newConnectionGapMs);
@@ -186,7 +228,9 @@ export async function runMotionDrills(root: string, trials: number, spec: GroupS
         const switches = results.flatMap((r) => (r.afterSwitchMs === undefined ? [] : [r.afterSwitchMs]));
         console.log(
             `${motion.padEnd(9)} ${`${seconds(median(fresh))}, ${seconds(Math.max(...fresh))} / ${seconds(median(kept))}, ${seconds(Math.max(...kept))}`.padEnd(78)} ` +
-                `${(switches.length ? `${seconds(median(switches))}, ${seconds(Math.max(...switches))}` : "-").padEnd(16)} ${results.map((r) => r.lost).join(", ")}`,
+                `${(switches.length ? `${seconds(median(switches))}, ${seconds(Math.max(...switches))}` : "-").padEnd(16)} ` +
+                results.map((r) => (Number.isNaN(r.lost) ? "?" : String(r.lost))).join(", "),
         );
+        for (const [i, r] of results.entries()) if (r.unsettled) console.log(`          trial ${i + 1} had not settled: ${r.unsettled}`);
     }
 }
