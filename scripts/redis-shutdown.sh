@@ -7,7 +7,7 @@
 # sentinels knowing no replica to promote. Bounded by FAILOVER_WAIT_SECONDS, inside the pod's
 # termination grace period. POSIX sh: the redis image's /bin/sh.
 # Parameters (lines rendered above this script): SENTINEL_HOST, SENTINEL_PORT, MASTER_NAME,
-# FAILOVER_WAIT_SECONDS. Environment: REDIS_PORT and REDIS_PASSWORD, which the operator gives the
+# PASS_SETTLE_SECONDS, FAILOVER_WAIT_SECONDS. Environment: REDIS_PORT and REDIS_PASSWORD, which the operator gives the
 # redis container (`generator.go`, `getRedisEnv`).
 set -u
 
@@ -18,6 +18,14 @@ named_master() {
 }
 
 me="$(hostname -i | cut -d' ' -f1)"
+# The operator's pass that deleted this pod goes on to compare every sentinel with this pod as the
+# master, re-monitoring it on any sentinel that names another, then resets them (checker.go,
+# CheckAndHeal after UpdateRedisesPods): a failover finished before that would be undone. So a
+# master first lets that pass end; it keeps serving meanwhile.
+if [ "$(named_master)" = "$me" ]; then
+    log "master: waiting ${PASS_SETTLE_SECONDS} s for the operator's pass to finish before asking for a failover"
+    sleep "$PASS_SETTLE_SECONDS"
+fi
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 asked=0
 while :; do

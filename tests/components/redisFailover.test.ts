@@ -241,7 +241,9 @@ describe("components: RedisFailover", () => {
             assert.match(script, new RegExp(`^SENTINEL_HOST="\\$\\{RFS_${upper}_SERVICE_HOST\\}"$`, "m"));
             assert.match(script, new RegExp(`^SENTINEL_PORT="\\$\\{RFS_${upper}_SERVICE_PORT_SENTINEL\\}"$`, "m"));
             const wait = Number(/^FAILOVER_WAIT_SECONDS=(\d+)$/m.exec(script)?.[1]);
-            assert.ok(wait > 31 && spec.terminationGracePeriod >= wait + 10, `wait ${wait} s, grace ${spec.terminationGracePeriod} s`);
+            const settle = Number(/^PASS_SETTLE_SECONDS=(\d+)$/m.exec(script)?.[1]);
+            assert.ok(settle > 0 && wait > 31, `settle ${settle} s, wait ${wait} s`);
+            assert.ok(spec.terminationGracePeriod >= settle + wait + 10, `grace ${spec.terminationGracePeriod} s`);
         });
 
         it("keeps the password secret: masked in the Secret, absent from the CR", async () => {

@@ -54,7 +54,7 @@ describe("full: the redis pods' preStop hook, with real Sentinel", function () {
 
     it("with no sentinel answering, stops after its bound and says so", async () => {
         const script = path.join(root, "shutdown.sh");
-        fs.writeFileSync(script, redisShutdownScript("nothing-here", 2));
+        fs.writeFileSync(script, redisShutdownScript("nothing-here", 2, 1));
         const service = sentinelServiceEnv("nothing-here");
         const closed = await freePort();
         const output = await new Promise<string>((resolve) =>
