@@ -91,12 +91,8 @@ async function masterAddress(lab: MotionLab): Promise<string> {
     }
 }
 
-/**
- * The acknowledged writes the group's master does not have once the drill has settled: the one
- * redis that says `role:master`. A group that has not settled (no single master, or sentinels that
- * name another) is said so, rather than counted against a server nobody writes to.
- */
-async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; unsettled?: string }> {
+/** Which servers say `role:master`, and what each sentinel names. */
+async function groupView(lab: MotionLab): Promise<{ masters: string[]; named: string[] }> {
     const { password } = lab.model.group.spec;
     const address = (pod: MotionPod) => ({ host: pod.server.host ?? HOST, port: pod.server.port });
     const roles = await Promise.all(
@@ -107,7 +103,6 @@ async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; u
             ),
         ),
     );
-    const masters = roles.filter((role): role is string => role !== undefined);
     const named = await Promise.all(
         lab.model.sentinels.map((pod) =>
             withClient(address(pod), undefined, (client) => client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)).then(
@@ -116,19 +111,41 @@ async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; u
             ),
         ),
     );
-    if (masters.length !== 1) {
-        return { lost: NaN, unsettled: `${masters.length} servers say role:master at the end; the sentinels name ${named.join(", ")}` };
+    return { masters: roles.filter((role): role is string => role !== undefined), named };
+}
+
+/** Settled: one server says `role:master`, and every sentinel names it. */
+const settledOn = (view: { masters: string[]; named: string[] }) =>
+    view.masters.length === 1 && view.named.every((name) => name === view.masters[0]) ? view.masters[0] : undefined;
+
+/**
+ * The acknowledged writes the group's master does not have once the drill has settled: the one
+ * redis that says `role:master`. A group that has not settled (no single master, or sentinels that
+ * name another) is said so, rather than counted against a server nobody writes to.
+ */
+async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; unsettled?: string }> {
+    const view = await groupView(lab);
+    if (view.masters.length !== 1) {
+        return {
+            lost: NaN,
+            unsettled: `${view.masters.length} servers say role:master at the end; the sentinels name ${view.named.join(", ")}`,
+        };
     }
-    const unsettled = named.some((name) => name !== masters[0])
-        ? `the sentinels name ${named.join(", ")}; the master is ${masters[0]}`
-        : undefined;
-    const [host, port] = masters[0].split(":");
-    const client = new IORedis({ host, port: Number(port), password });
+    const unsettled = settledOn(view) ? undefined : `the sentinels name ${view.named.join(", ")}; the master is ${view.masters[0]}`;
+    const [host, port] = view.masters[0].split(":");
+    const client = new IORedis({ host, port: Number(port), password: lab.model.group.spec.password });
     try {
         const found = await client.pipeline(keys.map((key) => ["exists", key])).exec();
         return { lost: (found ?? []).filter(([, value]) => value !== 1).length, ...(unsettled ? { unsettled } : {}) };
     } finally {
         client.disconnect();
+    }
+}
+
+/** Waits (at most a minute) until the group has settled, so an outage is measured to its end. */
+async function untilSettled(lab: MotionLab): Promise<void> {
+    for (const started = Date.now(); Date.now() - started < 60_000; await sleep(200)) {
+        if (settledOn(await groupView(lab))) return;
     }
 }
 
@@ -189,6 +206,8 @@ export async function motionTrial(
             lab.dns.thaw();
             await sleep(5000);
         }
+        // An outage still going on is measured to its end (a minute at most).
+        await untilSettled(lab);
         const ended = Date.now();
         await Promise.all([fresh.stop(), kept.stop()]);
         return {

@@ -6,12 +6,15 @@ import * as path from "path";
 import { LabDns, startDns } from "./dns";
 import { LabFront, startFront, stopFront } from "./front";
 import { OperatorInMotion, PodAddresses } from "./operatorMotion";
+import { LabService, startService } from "./service";
 import { freePort, GroupSpec, startGroup, stopGroup } from "./redisLab";
 
 export interface MotionLab {
     model: OperatorInMotion;
     front: LabFront;
     dns: LabDns;
+    /** The Sentinel Service, which the redis pods' preStop hook asks. */
+    sentinelService: LabService;
 }
 
 /** Starts the group, its DNS records, the operator model (not yet running its loop) and a DNS-reading front. */
@@ -35,14 +38,19 @@ export async function startMotionLab(
         throw error;
     });
     const names = { redis: `${spec.name}-redis.lab`, sentinel: `${spec.name}-sentinel.lab` };
-    const model = new OperatorInMotion(group, { dns, names, addresses, ...options });
+    // The Service's own address: the last of the block, which pods never get.
+    const serviceAddress = { host: `127.77.${options.block}.254`, port: sentinelPort };
+    const model = new OperatorInMotion(group, { dns, names, addresses, sentinelService: serviceAddress, ...options });
+    let sentinelService: LabService | undefined;
     try {
+        sentinelService = await startService(serviceAddress, () => model.readySentinels());
         const front = await startFront(group, {
             dir: path.join(group.dir, "front"),
             dns: { server: dns, redisName: names.redis, sentinelName: names.sentinel },
         });
-        return { model, front, dns };
+        return { model, front, dns, sentinelService };
     } catch (error) {
+        await sentinelService?.close();
         await stopGroup(group);
         await dns.close();
         throw error;
@@ -52,6 +60,7 @@ export async function startMotionLab(
 export async function stopMotionLab(lab: MotionLab): Promise<void> {
     await lab.model.stop();
     stopFront(lab.front);
+    await lab.sentinelService.close();
     await stopGroup(lab.model.group);
     await lab.dns.close();
 }

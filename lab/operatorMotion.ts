@@ -12,6 +12,7 @@ import { LabDns } from "./dns";
 import { motionRedisPassing, motionSentinelsPassing } from "./operatorPass";
 import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "./redisLab";
 import { operatorRedisArgs, withClient } from "./operatorSteps";
+import type { ServiceAddress } from "./service";
 
 /** A pod's phase as the operator's check reads it (`util/pod.go`: Pending, or deleting). */
 export type PodPhase = "Running" | "Pending" | "Terminating";
@@ -43,6 +44,8 @@ export interface MotionOptions {
     passIntervalMs?: number;
     /** The preStop hook's bound on its failover wait (components/redisShutdown.ts). */
     shutdownWaitSeconds?: number;
+    /** The Sentinel Service (`sentinelName`) the preStop hook asks: see `readySentinels`. */
+    sentinelService?: ServiceAddress;
     log?: (line: string) => void;
 }
 
@@ -165,6 +168,16 @@ export class OperatorInMotion {
         }
     }
 
+    /**
+     * The Sentinel Service's endpoints: the sentinel pods running and ready, by the operator's
+     * readiness probe (generator.go, generateSentinelDeployment), asked as the kubelet asks it.
+     */
+    async readySentinels(): Promise<ServiceAddress[]> {
+        const running = this.sentinels.filter((pod) => pod.phase === "Running");
+        const ready = await Promise.all(running.map((pod) => this.namesMaster(pod)));
+        return running.filter((_, index) => ready[index]).map((pod) => ({ host: pod.server.host ?? HOST, port: pod.server.port }));
+    }
+
     /** The sentinel readiness probe (generator.go): `get-master-addr-by-name` does not name 127.0.0.1. */
     private namesMaster(pod: MotionPod): Promise<boolean> {
         return withClient({ host: pod.server.host ?? HOST, port: pod.server.port }, undefined, async (client) => {
@@ -238,12 +251,13 @@ export class OperatorInMotion {
     /**
      * The preStop hook the RedisFailover names (components/redisShutdown.ts), run as the kubelet runs
      * it: the rendered script under /bin/sh with real redis-cli, the Sentinel Service's variables
-     * pointing at one running sentinel (a Service picks one), REDIS_PORT and REDIS_PASSWORD as the
-     * operator sets them, and `hostname -i` answering the pod's address.
+     * pointing at the lab's Service (lab/service.ts; without one, at one running sentinel),
+     * REDIS_PORT and REDIS_PASSWORD as the operator sets them, `hostname -i` answering the pod's address.
      */
     private async preStop(pod: MotionPod): Promise<void> {
         const running = this.sentinels.filter((candidate) => candidate.phase === "Running");
-        const sentinel = running[Math.floor(Math.random() * running.length)];
+        const picked = running[Math.floor(Math.random() * running.length)];
+        const sentinel = this.options.sentinelService ?? (picked && { host: picked.server.host ?? HOST, port: picked.server.port });
         if (!sentinel) return;
         const host = pod.server.host ?? HOST;
         const dir = fs.mkdtempSync(path.join(this.group.dir, "prestop-"));
@@ -254,8 +268,8 @@ export class OperatorInMotion {
         const service = sentinelServiceEnv(this.group.spec.name);
         const env = {
             PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
-            [service.host]: sentinel.server.host ?? HOST,
-            [service.port]: String(sentinel.server.port),
+            [service.host]: sentinel.host,
+            [service.port]: String(sentinel.port),
             REDIS_PORT: String(pod.server.port),
             REDIS_PASSWORD: this.group.spec.password,
         };
