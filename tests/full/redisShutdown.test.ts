@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
@@ -14,6 +15,7 @@ import { MASTER_NAME, sentinelServiceEnv } from "../../facts/operator";
 import { withConnection } from "../../health/connection";
 import { startMotionLab, stopMotionLab } from "../../lab/motionLab";
 import { freePort, LabServer } from "../../lab/redisLab";
+import { startService } from "../../lab/service";
 import { quickSpec } from "../support/health";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,6 +53,38 @@ describe("full: the redis pods' preStop hook, with real Sentinel", function () {
     this.timeout(240_000);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-shutdown-"));
     after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("the lab's Sentinel Service sends each connection to a ready endpoint, and refuses one while none is", async () => {
+        const backends = await Promise.all(
+            [0, 1].map(async (n) => {
+                const server = net.createServer((socket) => socket.end(`backend ${n}\n`));
+                await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+                return { server, address: { host: "127.0.0.1", port: (server.address() as net.AddressInfo).port } };
+            }),
+        );
+        let ready = backends.map((b) => b.address);
+        const service = await startService({ host: "127.77.250.254", port: await freePort() }, async () => ready);
+        const ask = () =>
+            new Promise<string>((resolve) => {
+                let text = "";
+                const socket = net.connect(service.address.port, service.address.host);
+                socket.on("data", (data) => (text += data));
+                socket.on("error", () => undefined);
+                socket.on("close", () => resolve(text.trim()));
+            });
+        try {
+            const answers = new Set<string>();
+            for (let i = 0; i < 40; i++) answers.add(await ask());
+            assert.deepStrictEqual([...answers].sort(), ["backend 0", "backend 1"], "both endpoints are used");
+            ready = [backends[1].address];
+            for (let i = 0; i < 10; i++) assert.strictEqual(await ask(), "backend 1", "only ready endpoints");
+            ready = [];
+            assert.strictEqual(await ask(), "", "no ready endpoint: the connection is refused");
+        } finally {
+            await service.close();
+            for (const b of backends) b.server.close();
+        }
+    });
 
     it("with no sentinel answering, stops after its bound and says so", async () => {
         const script = path.join(root, "shutdown.sh");
