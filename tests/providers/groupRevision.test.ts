@@ -83,7 +83,9 @@ describe("providers: group revision", () => {
         const dev = stackConfig("dev");
         const revisions = (run: ProgramRun) =>
             Object.fromEntries(
-                run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => [r.name, r.inputs.groupRevision]),
+                run.resources
+                    .filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.name.endsWith("-health"))
+                    .map((r) => [r.name, r.inputs.groupRevision]),
             );
         const before = revisions(await runWithConfig("dev", dev));
         const after = revisions(
