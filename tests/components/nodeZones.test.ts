@@ -3,7 +3,8 @@
 
 import * as assert from "assert";
 import { checkNodeZones, nodeZonesProblem } from "../../components/nodeZones";
-import { nodeComponentName, nodeTags, RedisNode } from "../../components/redisNode";
+import { nodeComponentName, nodeTags } from "../../components/nodeIdentity";
+import { RedisNode } from "../../components/redisNode";
 import { NodeConfig, parseStackConfigOrThrow } from "../../config";
 import { recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";

@@ -1,15 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { scriptCommand, shellQuote } from "../../components/nodeScripts";
-import {
-    amiArchitecture,
-    joinParameters,
-    nodeIngressRules,
-    nodeName,
-    RedisNode,
-    taintArgument,
-    ubuntuImageNameFilter,
-} from "../../components/redisNode";
+import { amiArchitecture, nodeName, ubuntuImageNameFilter } from "../../components/nodeIdentity";
+import { nodeIngressRules } from "../../components/nodeNetwork";
+import { joinParameters, scriptCommand, shellQuote, taintArgument } from "../../components/nodeScripts";
+import { RedisNode } from "../../components/redisNode";
 import { parseStackConfigOrThrow, StackConfig } from "../../config";
 import { RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";

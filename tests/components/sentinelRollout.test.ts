@@ -5,7 +5,7 @@
 
 import * as assert from "assert";
 import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { nodeName } from "../../components/redisNode";
+import { nodeName } from "../../components/nodeIdentity";
 import { componentSelector, HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY } from "../../components/placement";
 import { ModelNode, ModelPlacement, resolveFenceposts, RolloutInput, simulateRollout } from "../../components/rolloutModel";
 import { parseStackConfigOrThrow } from "../../config";

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { scriptCommand } from "../../components/nodeScripts";
-import { nodeName } from "../../components/redisNode";
+import { nodeName } from "../../components/nodeIdentity";
 import { parseStackConfigOrThrow } from "../../config";
 import { DebianRoot, ensureBaseRoot, LOCAL_APT_BASE } from "../support/debianRoot";
 import { FakeCluster } from "../support/fakeCluster";

@@ -5,8 +5,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { joinClusterCommand, resetNodeCommand, scriptCommand } from "../../components/nodeScripts";
-import { joinParameters } from "../../components/redisNode";
+import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand } from "../../components/nodeScripts";
 import { ClusterConfig } from "../../config/types";
 import { ScriptRun, ScriptSandbox } from "./scriptSandbox";
 
