@@ -2,6 +2,40 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// The layers (README, "Layout"), lowest first: facts → config → render (front/, render/: pure
+// manifests, commands, URLs, HAProxy config) → components → the program (index.ts); health ←
+// providers; the tools (cli, plan, lab, bench) on top. Each folder may import only from the folders
+// this table allows it; a forbidden import names the layer it would break.
+const FOLDERS = ["facts", "config", "front", "render", "health", "providers", "components", "policy", "lab", "cli", "plan", "bench"];
+const MAY_IMPORT = {
+    facts: [],
+    config: ["facts"],
+    front: ["facts", "config", "render"],
+    render: ["facts", "config", "front"],
+    health: ["facts"],
+    providers: ["facts", "config", "health"],
+    components: ["facts", "config", "front", "render", "health", "providers"],
+    policy: ["facts", "config"],
+    lab: ["facts", "config", "front", "render", "health"],
+};
+const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
+    const forbidden = FOLDERS.filter((other) => other !== folder && !allowed.includes(other));
+    return {
+        files: [`${folder}/**/*.ts`],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: forbidden.map((other) => ({
+                        group: [`../${other}`, `../${other}/*`, `../../${other}`, `../../${other}/*`, "../index", "../../index"],
+                        message: `${folder}/ may import only from ${["its own folder", ...allowed].join(", ")} (the layers in eslint.config.mjs)`,
+                    })),
+                },
+            ],
+        },
+    };
+});
+
 export default tseslint.config(
     { ignores: ["node_modules/", ".lab/", ".scratch/"] },
     js.configs.recommended,
@@ -14,6 +48,7 @@ export default tseslint.config(
         },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
+    ...layerRules,
     {
         rules: {
             // `_name` marks a parameter a signature needs but the body does not use.

@@ -21,8 +21,9 @@ import {
 } from "../facts/operator";
 import { HOLDS_DATA_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { placementAffinity, zoneSpread } from "./placement";
-import { redisCommand, redisConfigLines, sentinelConfigLines } from "./redisConfig";
-import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript, shutdownConfigMapName } from "./redisShutdown";
+import { redisUrl } from "../render/urls";
+import { redisCommand, redisConfigLines, sentinelConfigLines } from "../render/redisConfig";
+import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript, shutdownConfigMapName } from "../render/redisShutdown";
 import { groupRevision, GroupRevisionInputs } from "../providers/groupRevision";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
 
@@ -73,21 +74,6 @@ export function sentinelClientSettings(endpoints: FailoverEndpoints, db: number)
     };
 }
 
-/**
- * The ACL user applications log in as. The operator sets only `requirepass` (the password of the
- * `default` user) and adds a `pinger` user for its probe (`service/generator.go`,
- * `redisConfigTemplate`, `generateRedisConfigMap`).
- */
-export const REDIS_USER = "default";
-
-/**
- * A `redis://` URL for one logical database, user `default`, the password URL-encoded. The user is
- * spelled out: with `redis://:<password>@`, redis-cli 7 sends `AUTH "" <password>` and gets
- * WRONGPASS; `default:` works in redis-cli, redis-py, Celery and ioredis (tests/full/clients.test.ts).
- */
-export function redisUrl(password: string, masterEndpoint: string, db: number): string {
-    return `redis://${REDIS_USER}:${encodeURIComponent(password)}@${masterEndpoint}/${db}`;
-}
 
 /** The toleration that lets pods onto a node with `taint`. */
 export function tolerationFor(taint: Taint): Toleration {
@@ -163,7 +149,7 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
                 ...placement("redis"),
                 ...(tolerations ? { tolerations } : {}),
                 exporter: { enabled: redis.exporter, image: options.exporterImage },
-                // The preStop hook that hands a deleted master over (components/redisShutdown.ts).
+                // The preStop hook that hands a deleted master over (render/redisShutdown.ts).
                 shutdownConfigMap: shutdownConfigMapName(instance.name),
                 terminationGracePeriod: REDIS_TERMINATION_GRACE_SECONDS,
             },

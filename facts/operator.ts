@@ -94,3 +94,10 @@ export function sentinelServiceEnv(failover: string): { host: string; port: stri
     const prefix = sentinelName(failover).toUpperCase().replace(/-/g, "_");
     return { host: `${prefix}_SERVICE_HOST`, port: `${prefix}_SERVICE_PORT_SENTINEL` };
 }
+
+/**
+ * The ACL user applications log in as. The operator sets only `requirepass` (the password of the
+ * `default` user) and adds a `pinger` user for its probe (`service/generator.go`,
+ * `redisConfigTemplate`, `generateRedisConfigMap`).
+ */
+export const REDIS_USER = "default";

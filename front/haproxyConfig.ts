@@ -8,22 +8,11 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import { FRONT_CHECK_FALL, FRONT_CHECK_INTERVAL_MS, FRONT_GATE_INTERVAL_MS } from "../config/frontTiming";
 
 /** The Lua master gate, loaded by HAProxy next to the configuration. */
 export const MASTER_GATE_FILE = path.join(__dirname, "masterGate.lua");
 export const masterGateSource = (): string => fs.readFileSync(MASTER_GATE_FILE, "utf8");
-
-/**
- * Health-check period of each redis server, and the gate's polling period: shorter than the two or
- * three 100 ms ticks of Sentinel's timer between a failover's start and its SLAVEOF NO ONE, so the
- * gate sees `failover_in_progress` before the promoted replica takes writes.
- */
-export const FRONT_CHECK_INTERVAL_MS = 1000;
-export const FRONT_GATE_INTERVAL_MS = 100;
-/** Failed checks before a server is down. */
-const FRONT_CHECK_FALL = 2;
-/** How long a hung server can go unnoticed, at most: `fall` checks, each up to `inter` apart and waiting up to `timeout check`. */
-export const FRONT_DETECTION_MS = FRONT_CHECK_FALL * (FRONT_CHECK_INTERVAL_MS + FRONT_CHECK_INTERVAL_MS);
 
 /**
  * What a connection costs HAProxy at most: its two buffers (`tune.bufsize`, 16 KiB by default) and

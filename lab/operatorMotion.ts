@@ -6,7 +6,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../components/redisShutdown";
+import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../render/redisShutdown";
 import { MASTER_NAME, RESYNC_SECONDS, sentinelServiceEnv, SHUTDOWN_SCRIPT_KEY } from "../facts/operator";
 import { LabDns } from "./dns";
 import { motionRedisPassing, motionSentinelsPassing } from "./operatorPass";
@@ -42,7 +42,7 @@ export interface MotionOptions {
     addresses: PodAddresses;
     /** The operator's resync period (factory.go: 30 s). */
     passIntervalMs?: number;
-    /** The preStop hook's bound on its failover wait (components/redisShutdown.ts). */
+    /** The preStop hook's bound on its failover wait (render/redisShutdown.ts). */
     shutdownWaitSeconds?: number;
     /** The Sentinel Service (`sentinelName`) the preStop hook asks: see `readySentinels`. */
     sentinelService?: ServiceAddress;
@@ -249,7 +249,7 @@ export class OperatorInMotion {
     }
 
     /**
-     * The preStop hook the RedisFailover names (components/redisShutdown.ts), run as the kubelet runs
+     * The preStop hook the RedisFailover names (render/redisShutdown.ts), run as the kubelet runs
      * it: the rendered script under /bin/sh with real redis-cli, the Sentinel Service's variables
      * pointing at the lab's Service (lab/service.ts; without one, at one running sentinel),
      * REDIS_PORT and REDIS_PASSWORD as the operator sets them, `hostname -i` answering the pod's address.

@@ -6,7 +6,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { redisUrl } from "../components/redisFailover";
+import { redisUrl } from "../render/urls";
 import { StackConfig } from "../config/types";
 import { MASTER_NAME } from "../facts/operator";
 import { LabFront, startFront, stopFront } from "./front";

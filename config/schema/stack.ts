@@ -7,7 +7,7 @@ import { sentinelDirectiveProblem } from "./directives";
 import { alertsSchema, appEnvSchema, appSecretsSchema, verifySchema } from "./apps";
 import { clusterSchema, nodesSchema } from "./cluster";
 import { ALWAYS, field, grammar, labelKey, strict } from "./common";
-import { FRONT_DETECTION_MS } from "../../front/haproxyConfig";
+import { FRONT_DETECTION_MS } from "../frontTiming";
 import { FRONT_DEFAULT_REPLICAS, instancesSchema, SENTINEL_DEFAULT_DOWN_AFTER_MS } from "./instances";
 import { operatorSchema } from "./operator";
 

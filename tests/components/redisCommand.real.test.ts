@@ -8,7 +8,7 @@ import * as fs from "fs";
 import IORedis from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { OPERATOR_REDIS_COMMAND, redisCommand } from "../../components/redisConfig";
+import { OPERATOR_REDIS_COMMAND, redisCommand } from "../../render/redisConfig";
 import { parseStackConfigOrThrow } from "../../config";
 import { operatorRedisConf } from "../../lab/operatorSteps";
 import { answersPing, freePort, killOnExit, waitFor } from "../../lab/redisLab";

@@ -1,8 +1,9 @@
 import { ValidateFunction } from "ajv";
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { buildRedisFailoverManifest, failoverEndpoints, RedisFailover, redisUrl, tolerationFor } from "../../components/redisFailover";
-import { DATA_HOLDING_APPENDFSYNC, OPERATOR_REDIS_COMMAND, redisCommand } from "../../components/redisConfig";
+import { buildRedisFailoverManifest, failoverEndpoints, RedisFailover, tolerationFor } from "../../components/redisFailover";
+import { redisUrl } from "../../render/urls";
+import { DATA_HOLDING_APPENDFSYNC, OPERATOR_REDIS_COMMAND, redisCommand } from "../../render/redisConfig";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";

@@ -21,7 +21,8 @@ import {
     frontServiceSpec,
     RedisFront,
 } from "../../components/redisFront";
-import { RedisFailover, redisUrl } from "../../components/redisFailover";
+import { RedisFailover } from "../../components/redisFailover";
+import { redisUrl } from "../../render/urls";
 import { InstanceConfig, parseStackConfigOrThrow, StackConfig } from "../../config";
 import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE, HAPROXY_GID, HAPROXY_UID } from "../../facts/haproxy";
 import { frontConnectionLimits } from "../../front/haproxyConfig";

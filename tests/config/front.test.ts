@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ConfigError, parseStackConfig, parseStackConfigOrThrow } from "../../config";
 import { HAPROXY_IMAGE } from "../../facts/haproxy";
-import { FRONT_DETECTION_MS } from "../../front/haproxyConfig";
+import { FRONT_DETECTION_MS } from "../../config/frontTiming";
 import { imageReferenceProblem } from "../../facts/patterns";
 import { assertAccepted, assertRejected, INSTANCES } from "../support/config";
 import { stackConfig, withSetting } from "../support/stacks";

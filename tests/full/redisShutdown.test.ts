@@ -1,4 +1,4 @@
-// Full tier: the redis pods' preStop hook (scripts/redis-shutdown.sh, as components/redisShutdown.ts
+// Full tier: the redis pods' preStop hook (scripts/redis-shutdown.sh, as render/redisShutdown.ts
 // renders it), run by the lab's operator model as the kubelet runs it: real /bin/sh and redis-cli
 // against real Sentinel. The case that matters: the operator's pass deletes the master and, in the
 // same pass, resets every sentinel (checker.go checkAndHealSentinels after UpdateRedisesPods).
@@ -10,7 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
-import { redisShutdownScript } from "../../components/redisShutdown";
+import { redisShutdownScript } from "../../render/redisShutdown";
 import { MASTER_NAME, sentinelServiceEnv } from "../../facts/operator";
 import { withConnection } from "../../health/connection";
 import { startMotionLab, stopMotionLab } from "../../lab/motionLab";
