@@ -74,7 +74,6 @@ export function sentinelClientSettings(endpoints: FailoverEndpoints, db: number)
     };
 }
 
-
 /** The toleration that lets pods onto a node with `taint`. */
 export function tolerationFor(taint: Taint): Toleration {
     return taint.value === ""
