@@ -20,7 +20,7 @@ import {
     SHUTDOWN_SCRIPT_KEY,
 } from "../facts/operator";
 import { HOLDS_DATA_LABEL, PROJECT, serviceHost } from "../facts/project";
-import { placementAffinity, zoneSpread } from "./placement";
+import { placementAffinity, zoneSpread } from "../render/placement";
 import { redisUrl } from "../render/urls";
 import { redisCommand, redisConfigLines, sentinelConfigLines } from "../render/redisConfig";
 import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript, shutdownConfigMapName } from "../render/redisShutdown";

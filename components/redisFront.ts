@@ -24,7 +24,7 @@ import {
 import { MANAGED_BY_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { FRONT_ALIVE_PATH, FRONT_READY_PATH, masterGateSource, renderFrontConfig } from "../front/haproxyConfig";
 import { parseK8sMemoryBytes } from "../config/units";
-import { componentSelector, HOSTNAME_TOPOLOGY_KEY } from "./placement";
+import { componentSelector, HOSTNAME_TOPOLOGY_KEY } from "../render/placement";
 import { authSecretName, tolerationFor } from "./redisFailover";
 
 /** `app.kubernetes.io/component` of the front's objects and pods. */

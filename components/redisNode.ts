@@ -8,8 +8,8 @@ import { ClusterConfig, NodeConfig, Taint } from "../config/types";
 import { amiArchitecture, CANONICAL_OWNER_ID, nodeName, nodeTags, ubuntuImageNameFilter } from "./nodeIdentity";
 import { nodeIngressRules } from "./nodeNetwork";
 import { lookUpSubnet } from "./nodeZones";
-import { ZONE_TOPOLOGY_KEY } from "./placement";
-import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand, taintArgument } from "./nodeScripts";
+import { ZONE_TOPOLOGY_KEY } from "../render/placement";
+import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand, taintArgument } from "../render/nodeScripts";
 
 /** Arguments of a `RedisNode` component. */
 export interface RedisNodeArgs {
@@ -210,7 +210,7 @@ export class RedisNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [removal, prepare] },
         );
 
-        // The zone label the pods' zone spread needs (components/placement.ts): a node without it is
+        // The zone label the pods' zone spread needs (render/placement.ts): a node without it is
         // never used, and kubeadm nodes get it only from a cloud controller manager. Set from the
         // subnet's zone; a node that joined before this step existed gets it on the next `up`.
         this.zone = pulumi.output(lookUpSubnet(node.subnetId, { parent: this })).apply((subnet) => subnet.availabilityZone);

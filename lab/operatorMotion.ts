@@ -139,7 +139,7 @@ export class OperatorInMotion {
      * and `pkg/apis/apps/v1/defaults.go`): one new pod beside the old ones; once it is ready (the
      * operator's readiness probe, generator.go: it names a master other than 127.0.0.1, which takes
      * an operator pass) one old pod is deleted; again until none is old. Placement is assumed to
-     * let the surge pod schedule (components/placement.ts).
+     * let the surge pod schedule (render/placement.ts).
      */
     rollSentinels(): Promise<void> {
         this.revision.sentinel++;

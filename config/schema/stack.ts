@@ -49,7 +49,7 @@ function frontReplicas(instance: unknown): unknown {
 
 /**
  * A purpose's managed nodes against its instance. Redis pods of one instance never share a node,
- * nor do its sentinels or its front pods (required pod anti-affinity, components/placement.ts and
+ * nor do its sentinels or its front pods (required pod anti-affinity, render/placement.ts and
  * components/redisFront.ts), so each needs a node of its own; a highly available stack needs at
  * least 3 nodes in at least 2 subnets (the zones behind them are checked at preview:
  * components/nodeZones.ts).

@@ -1,4 +1,4 @@
-// Where a RedisFailover's pods run (components/placement.ts) and the replication-safety lines, as
+// Where a RedisFailover's pods run (render/placement.ts) and the replication-safety lines, as
 // rendered into the custom resource and checked against the operator's CRD.
 
 import { ValidateFunction } from "ajv";

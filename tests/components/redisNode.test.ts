@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { amiArchitecture, nodeName, ubuntuImageNameFilter } from "../../components/nodeIdentity";
 import { nodeIngressRules } from "../../components/nodeNetwork";
-import { joinParameters, scriptCommand, shellQuote, taintArgument } from "../../components/nodeScripts";
+import { joinParameters, scriptCommand, shellQuote, taintArgument } from "../../render/nodeScripts";
 import { RedisNode } from "../../components/redisNode";
 import { parseStackConfigOrThrow, StackConfig } from "../../config";
 import { RecordedResource, recordResources, SECRET_MASK } from "../../plan/mockRuntime";

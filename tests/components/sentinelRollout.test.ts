@@ -1,13 +1,13 @@
 // The sentinel Deployment's rolling update (maxSurge 1, maxUnavailable 0 at 3 replicas) on the prod
-// stack's nodes, explored over every scheduler and deletion choice (components/rolloutModel.ts):
-// the placement of components/placement.ts always completes, one sentinel per node; the old
+// stack's nodes, explored over every scheduler and deletion choice (render/rolloutModel.ts):
+// the placement of render/placement.ts always completes, one sentinel per node; the old
 // required anti-affinity stalls; without matchLabelKeys a rollout can end with two on one node.
 
 import * as assert from "assert";
 import { buildRedisFailoverManifest } from "../../components/redisFailover";
 import { nodeName } from "../../components/nodeIdentity";
-import { componentSelector, HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY } from "../../components/placement";
-import { ModelNode, ModelPlacement, resolveFenceposts, RolloutInput, simulateRollout } from "../../components/rolloutModel";
+import { componentSelector, HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY } from "../../render/placement";
+import { ModelNode, ModelPlacement, resolveFenceposts, RolloutInput, simulateRollout } from "../../render/rolloutModel";
 import { parseStackConfigOrThrow } from "../../config";
 import { InstanceConfig, StackConfig } from "../../config/types";
 import { DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
@@ -68,7 +68,7 @@ function withoutMatchLabelKeys(placement: ModelPlacement): ModelPlacement {
     };
 }
 
-describe("components: sentinel rollouts under the scheduler (components/rolloutModel.ts)", () => {
+describe("components: sentinel rollouts under the scheduler (render/rolloutModel.ts)", () => {
     const prod = parseStackConfigOrThrow(stackConfig("prod"));
     const auth = prod.instances.find((i) => i.purpose === "auth")!;
 
@@ -129,7 +129,7 @@ describe("components: sentinel rollouts under the scheduler (components/rolloutM
 
     it("a cordoned node stops counting (nodeTaintsPolicy Honor): three sentinels go 2/1 on the other two", () => {
         // The required anti-affinity would leave one Pending instead; a spread is not re-checked
-        // once the node is back, so the 2/1 stays until the next rollout (components/placement.ts).
+        // once the node is back, so the 2/1 stays until the next rollout (render/placement.ts).
         const { input } = sentinelRollout(prod, auth);
         const [first, ...rest] = input.nodes;
         const cordoned = { ...first, taints: [{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }] };

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
-import { scriptCommand } from "../../components/nodeScripts";
+import { scriptCommand } from "../../render/nodeScripts";
 import { nodeName } from "../../components/nodeIdentity";
 import { parseStackConfigOrThrow } from "../../config";
 import { DebianRoot, ensureBaseRoot, LOCAL_APT_BASE } from "../support/debianRoot";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import { scriptCommand } from "../../components/nodeScripts";
+import { scriptCommand } from "../../render/nodeScripts";
 import { makeClusterCa } from "../support/fakeCluster";
 import { ScriptSandbox } from "../support/scriptSandbox";
 

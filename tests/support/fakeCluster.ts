@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand } from "../../components/nodeScripts";
+import { joinClusterCommand, joinParameters, resetNodeCommand, scriptCommand } from "../../render/nodeScripts";
 import { ClusterConfig } from "../../config/types";
 import { ScriptRun, ScriptSandbox } from "./scriptSandbox";
 

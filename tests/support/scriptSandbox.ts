@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ScriptName, SCRIPTS_DIR } from "../../components/nodeScripts";
+import { ScriptName, SCRIPTS_DIR } from "../../render/nodeScripts";
 
 /** The outcome of one script run. */
 export interface ScriptRun {

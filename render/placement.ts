@@ -106,7 +106,7 @@ export function placementAffinity(
  * controller_utils.go `ActivePodsWithRanks`), and when the rollout ends N pods of one revision on N
  * nodes with maxSkew 1 are one per node. Without it, old and new pods count together: 1/1/1 lets the
  * surge go to a node that already holds a new pod (its old one deleted), and a rollout can end 2/1/0.
- * components/rolloutModel.ts checks all this on the prod stack's nodes (tests/components/
+ * render/rolloutModel.ts checks all this on the prod stack's nodes (tests/components/
  * sentinelRollout.test.ts). Two limits: the one rollout from the old anti-affinity still stalls (the
  * old pods' required anti-affinity also refuses new pods, interpodaffinity/filtering.go
  * `satisfyExistingPodsAntiAffinity`); and a spread is only checked at scheduling, so a sentinel that
