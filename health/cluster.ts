@@ -128,16 +128,22 @@ export const DEFAULT_API_TIMEOUT_MS = 10_000;
 
 /** The client objects of the Kubernetes API, for listing and port-forwarding. */
 export function kubeClients(options: KubeListOptions) {
-    // Required here, not imported: this runs in the process Pulumi serializes the provider into.
+    const { k8s, config } = loadKubeConfig(options.kubeconfig);
+    return { core: config.makeApiClient(k8s.CoreV1Api), portForward: new k8s.PortForward(config) };
+}
+
+/** client-node and a KubeConfig from `kubeconfig` text, or the default kubeconfig when absent. */
+export function loadKubeConfig(kubeconfig?: string) {
+    // Required here, not imported: this runs in the process Pulumi serializes a provider into.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
     const config = new k8s.KubeConfig();
-    if (options.kubeconfig) {
-        config.loadFromString(options.kubeconfig);
+    if (kubeconfig) {
+        config.loadFromString(kubeconfig);
     } else {
         config.loadFromDefault();
     }
-    return { core: config.makeApiClient(k8s.CoreV1Api), portForward: new k8s.PortForward(config) };
+    return { k8s, config };
 }
 
 /** Lists the RedisFailover's pods and Services by the operator's labels through `core`. */
@@ -146,14 +152,11 @@ export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, o
     const selector = podSelector(options.name);
     const deadline = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     const listPods: PodLister = async () => {
-        const doing = `listing the pods of ${what}`;
-        const list = await withDeadline(
+        const list = await askApi(
             core.listNamespacedPod(options.namespace, undefined, undefined, undefined, undefined, selector),
             deadline,
-            "the API server",
-        ).catch((error: unknown) => {
-            throw kubeApiError(error, doing);
-        });
+            `listing the pods of ${what}`,
+        );
         return list.body.items.flatMap((pod): PodInfo[] => {
             const component = pod.metadata?.labels?.[LABEL_COMPONENT];
             const name = pod.metadata?.name;
@@ -164,14 +167,11 @@ export function kubeListers(core: import("@kubernetes/client-node").CoreV1Api, o
         });
     };
     const listServices: ServiceLister = async () => {
-        const doing = `listing the Services of ${what}`;
-        const list = await withDeadline(
+        const list = await askApi(
             core.listNamespacedService(options.namespace, undefined, undefined, undefined, undefined, selector),
             deadline,
-            "the API server",
-        ).catch((error: unknown) => {
-            throw kubeApiError(error, doing);
-        });
+            `listing the Services of ${what}`,
+        );
         return list.body.items.map((service) => ({ name: service.metadata?.name ?? "", type: service.spec?.type ?? "ClusterIP" }));
     };
     return { listPods, listServices };
@@ -185,8 +185,20 @@ export function isPermanent(error: unknown): boolean {
 
 /** The API server's own message (`pods is forbidden: ...`) rather than the client's "HTTP request failed". */
 export function kubeApiError(error: unknown, what: string): Error {
-    const { statusCode, body } = (error ?? {}) as { statusCode?: number; body?: { message?: string } };
-    const detail = typeof body?.message === "string" ? body.message : errorText(error);
+    const { statusCode, detail } = apiRefusal(error);
     const wrapped = new Error(`${what}: ${statusCode ? `${statusCode} ` : ""}${detail}`, { cause: error });
     return Object.assign(wrapped, { statusCode });
+}
+
+/** A client-node error's HTTP status and the API server's message (else the error's own). */
+export function apiRefusal(error: unknown): { statusCode?: number; detail: string } {
+    const { statusCode, body } = (error ?? {}) as { statusCode?: number; body?: { message?: string } };
+    return { statusCode, detail: typeof body?.message === "string" ? body.message : errorText(error) };
+}
+
+/** One API call, under `ms` (client-node 0.22's calls have no deadline of their own), its failure named `what`. */
+export function askApi<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
+    return withDeadline(call, ms, "the API server").catch((error: unknown) => {
+        throw kubeApiError(error, what);
+    });
 }

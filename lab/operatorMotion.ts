@@ -45,7 +45,7 @@ export interface MotionOptions {
     /** The preStop hook's bound on its failover wait (render/redisShutdown.ts). */
     shutdownWaitSeconds?: number;
     /** The Sentinel Service (`sentinelName`) the preStop hook asks: see `readySentinels`. */
-    sentinelService?: ServiceAddress;
+    sentinelService: ServiceAddress;
     log?: (line: string) => void;
 }
 
@@ -251,14 +251,11 @@ export class OperatorInMotion {
     /**
      * The preStop hook the RedisFailover names (render/redisShutdown.ts), run as the kubelet runs
      * it: the rendered script under /bin/sh with real redis-cli, the Sentinel Service's variables
-     * pointing at the lab's Service (lab/service.ts; without one, at one running sentinel),
-     * REDIS_PORT and REDIS_PASSWORD as the operator sets them, `hostname -i` answering the pod's address.
+     * pointing at the lab's Service (lab/service.ts), REDIS_PORT and REDIS_PASSWORD as the
+     * operator sets them, `hostname -i` answering the pod's address.
      */
     private async preStop(pod: MotionPod): Promise<void> {
-        const running = this.sentinels.filter((candidate) => candidate.phase === "Running");
-        const picked = running[Math.floor(Math.random() * running.length)];
-        const sentinel = this.options.sentinelService ?? (picked && { host: picked.server.host ?? HOST, port: picked.server.port });
-        if (!sentinel) return;
+        const sentinel = this.options.sentinelService;
         const host = pod.server.host ?? HOST;
         const dir = fs.mkdtempSync(path.join(this.group.dir, "prestop-"));
         fs.mkdirSync(path.join(dir, "bin"));

@@ -11,15 +11,15 @@
 //   "more than one master, fix manually"; `check.go`, `CheckAllSlavesFromMaster` →
 //   `setMasterLabelIfNecessary`);
 // - connections already open keep their pod, as kube-proxy's connection tracking keeps a flow on
-//   the endpoint it was given; new connections go to the labelled pod.
+//   the endpoint it was given; new connections go to the labelled pod (lab/service.ts).
 //
 // Run inside a node of the lab of nodes it sees what that node sees: partitioned, only its own pod.
 //
 //   node -r ts-node/register/transpile-only lab/relabelProxy.ts '{"listen":{...},"servers":[...],"password":"..."}'
 
-import * as net from "net";
 import { RESYNC_SECONDS } from "../facts/operator";
 import { parseInfo, withConnection } from "../health/connection";
+import { startService } from "./service";
 
 export interface Address {
     host: string;
@@ -65,26 +65,8 @@ export async function operatorLabelTarget(servers: Address[], password: string):
 export async function startRelabelProxy(options: RelabelProxyOptions): Promise<RelabelProxy> {
     const intervalMs = options.intervalMs ?? RESYNC_SECONDS * 1000;
     let target = options.servers[0];
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((client) => {
-        const upstream = net.connect(target.port, target.host);
-        for (const [a, b] of [
-            [client, upstream],
-            [upstream, client],
-        ]) {
-            sockets.add(a);
-            a.pipe(b);
-            a.on("error", () => b.destroy());
-            a.on("close", () => {
-                sockets.delete(a);
-                b.destroy();
-            });
-        }
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(options.listen.port, options.listen.host, () => resolve());
-    });
+    // The master Service: its one endpoint is the pod the label is on.
+    const service = await startService(options.listen, async () => [target]);
     let stopped = false;
     let timer: NodeJS.Timeout;
     const check = async () => {
@@ -94,16 +76,12 @@ export async function startRelabelProxy(options: RelabelProxyOptions): Promise<R
     };
     timer = setTimeout(check, options.phaseMs ?? Math.random() * intervalMs);
     return {
-        address: () => {
-            const bound = server.address() as net.AddressInfo;
-            return { host: options.listen.host, port: bound.port };
-        },
+        address: () => service.address,
         target: () => target,
         close: async () => {
             stopped = true;
             clearTimeout(timer);
-            sockets.forEach((socket) => socket.destroy());
-            await new Promise((resolve) => server.close(resolve));
+            await service.close();
         },
     };
 }

@@ -44,7 +44,8 @@ export async function startService(at: ServiceAddress, ready: () => Promise<Serv
         server.listen(at.port, at.host, () => resolve());
     });
     return {
-        address: at,
+        // The port bound, when `at` asked for any (0).
+        address: { host: at.host, port: (server.address() as net.AddressInfo).port },
         close: () => {
             for (const socket of sockets) socket.destroy();
             return new Promise((resolve) => server.close(() => resolve()));

@@ -6,6 +6,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 // At the top, not required in a method: Pulumi serializes what the provider reaches by value.
+import { apiRefusal, DEFAULT_API_TIMEOUT_MS, loadKubeConfig } from "../health/cluster";
 import { withDeadline } from "../health/connection";
 
 /** What names the store, and where it is looked up. */
@@ -27,20 +28,16 @@ export interface StoreCheckInputs {
 /** How a store is read: resolves when it exists, rejects with the API server's error otherwise. */
 export type StoreReader = (inputs: StoreCheckInputs) => Promise<void>;
 
-/** Reads the store through the Kubernetes API (client-node; required here, as the provider is serialized). */
+/** Reads the store through the Kubernetes API. */
 export const readStore: StoreReader = async (inputs) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    const config = new k8s.KubeConfig();
-    if (inputs.kubeconfig) config.loadFromString(inputs.kubeconfig);
-    else config.loadFromDefault();
+    const { k8s, config } = loadKubeConfig(inputs.kubeconfig);
     const api = config.makeApiClient(k8s.CustomObjectsApi);
     const plural = inputs.kind === "ClusterSecretStore" ? "clustersecretstores" : "secretstores";
     const reading =
         inputs.kind === "ClusterSecretStore"
             ? api.getClusterCustomObject("external-secrets.io", inputs.version, plural, inputs.name)
             : api.getNamespacedCustomObject("external-secrets.io", inputs.version, inputs.namespace, plural, inputs.name);
-    await withDeadline(reading, 10_000, "the API server");
+    await withDeadline(reading, DEFAULT_API_TIMEOUT_MS, "the API server");
 };
 
 /** Why the ExternalSecret would never sync, or undefined when its store is there. */
@@ -51,8 +48,7 @@ export async function storeProblem(inputs: StoreCheckInputs, read: StoreReader =
         await read(inputs);
         return undefined;
     } catch (error) {
-        const { statusCode, body } = (error ?? {}) as { statusCode?: number; body?: { message?: string } };
-        const said = typeof body?.message === "string" ? body.message : error instanceof Error ? error.message : String(error);
+        const { statusCode, detail: said } = apiRefusal(error);
         const why =
             statusCode === 404
                 ? `${store} does not exist (${said}); an ExternalSecret naming it never syncs. Create the store first, or name one that exists`

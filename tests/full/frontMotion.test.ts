@@ -15,20 +15,11 @@ import { withConnection } from "../../health/connection";
 import { LabFront, startFront, stopFront } from "../../lab/front";
 import { startMotionLab, stopMotionLab } from "../../lab/motionLab";
 import { LabGroup, LabServer, startGroup, stopGroup } from "../../lab/redisLab";
-import { quickSpec, until } from "../support/health";
+import { quickSpec, serverCall, until } from "../support/health";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function sentinelCall(server: LabServer, ...args: string[]): Promise<unknown> {
-    const client = new IORedis({ host: server.host ?? "127.0.0.1", port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-    client.on("error", () => undefined);
-    try {
-        await client.connect();
-        return await client.call(args[0], ...args.slice(1));
-    } finally {
-        client.disconnect();
-    }
-}
+const sentinelCall = (server: LabServer, ...args: string[]) => serverCall(server, undefined, ...args);
 
 /** A sentinel pointed where the operator's template points a new one: 127.0.0.1:6379. */
 async function resetToTemplate(sentinel: LabServer): Promise<void> {

@@ -16,29 +16,12 @@ import { withConnection } from "../../health/connection";
 import { startMotionLab, stopMotionLab } from "../../lab/motionLab";
 import { freePort, LabServer } from "../../lab/redisLab";
 import { startService } from "../../lab/service";
-import { quickSpec } from "../support/health";
+import { quickSpec, serverCall } from "../support/health";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function call(server: { host?: string; port: number }, password: string | undefined, ...args: string[]): Promise<unknown> {
-    const client = new IORedis({
-        host: server.host ?? "127.0.0.1",
-        port: server.port,
-        password,
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-    });
-    client.on("error", () => undefined);
-    try {
-        await client.connect();
-        return await client.call(args[0], ...args.slice(1));
-    } finally {
-        client.disconnect();
-    }
-}
-
 const namedMaster = async (sentinel: LabServer) =>
-    ((await call(sentinel, undefined, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[]).join(":");
+    ((await serverCall(sentinel, undefined, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[]).join(":");
 
 const alive = (pid: number) => {
     try {
@@ -132,9 +115,9 @@ describe("full: the redis pods' preStop hook, with real Sentinel", function () {
             const index = model.redis.findIndex((pod) => `${pod.server.host}:${pod.server.port}` === before);
             const oldPid = model.redis[index].server.pid;
             // What the operator's pass does when its sentinels count a replaced pod: SENTINEL RESET * on each.
-            for (const pod of model.sentinels) await call(pod.server, undefined, "SENTINEL", "RESET", "*");
+            for (const pod of model.sentinels) await serverCall(pod.server, undefined, "SENTINEL", "RESET", "*");
             // The operator's own hook asks once: right after a reset Sentinel knows no replica to promote.
-            await assert.rejects(call(sentinel, undefined, "SENTINEL", "FAILOVER", MASTER_NAME), /NOGOODSLAVE/);
+            await assert.rejects(serverCall(sentinel, undefined, "SENTINEL", "FAILOVER", MASTER_NAME), /NOGOODSLAVE/);
             const deleted = model.recreateRedis(index);
             let aliveAtSwitch: boolean | undefined;
             while (aliveAtSwitch === undefined) {

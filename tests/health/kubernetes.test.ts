@@ -7,7 +7,7 @@ import * as path from "path";
 import { LABEL_COMPONENT, MASTER_NAME, podSelector, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
 import { checkOnce, openForwardedTarget, openKubeTarget, PodEndpoint } from "../../health";
 import { LabGroup, labExpectations, startGroup, stopGroup } from "../../lab/redisLab";
-import { quickSpec } from "../support/health";
+import { labKubeconfig, quickSpec } from "../support/health";
 
 describe("health: forwarded transport", function () {
     this.timeout(60_000);
@@ -94,15 +94,7 @@ describe("health: forwarded transport", function () {
             return new Promise((resolve) => api.close(resolve));
         });
 
-        const kubeconfig = () =>
-            [
-                "apiVersion: v1",
-                "kind: Config",
-                `clusters: [{name: lab, cluster: {server: "http://127.0.0.1:${(api.address() as net.AddressInfo).port}"}}]`,
-                "users: [{name: lab, user: {token: lab-token}}]",
-                "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
-                "current-context: lab",
-            ].join("\n");
+        const kubeconfig = () => labKubeconfig(api);
         const pod = (name: string, component: string, ip?: string, extra: { ready?: boolean; deleting?: boolean } = {}) => ({
             metadata: {
                 name,

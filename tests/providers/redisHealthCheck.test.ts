@@ -9,7 +9,7 @@ import IORedis from "ioredis";
 import { MASTER_NAME, podSelector, SENTINEL_PORT } from "../../facts/operator";
 import { parseEndpoint } from "../../health";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
-import { quickSpec } from "../support/health";
+import { labKubeconfig, quickSpec } from "../support/health";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 import { HealthCheckInputs, healthCheckProvider, RedisHealthCheck, runHealthCheck } from "../../providers/redisHealthCheck";
 import { PROJECT_DIR } from "../support/stacks";
@@ -116,15 +116,7 @@ describe("providers: RedisHealthCheck (dynamic provider)", function () {
             response.end(JSON.stringify({ kind, apiVersion: "v1", metadata: {}, items }));
         });
         await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-        const port = (api.address() as import("net").AddressInfo).port;
-        const kubeconfig = [
-            "apiVersion: v1",
-            "kind: Config",
-            "clusters: [{name: lab, cluster: {server: 'http://127.0.0.1:" + port + "'}}]",
-            "users: [{name: lab, user: {token: lab-token}}]",
-            "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
-            "current-context: lab",
-        ].join("\n");
+        const kubeconfig = labKubeconfig(api);
         const { sentinels: _direct, ...rest } = inputs;
         const kubeInputs: HealthCheckInputs = { ...rest, kubernetes: { namespace: "redis", name: "auth-redis", kubeconfig } };
         return { asked, kubeInputs, close: () => new Promise((resolve) => api.close(resolve)) };

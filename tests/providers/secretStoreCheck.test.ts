@@ -7,6 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { readStore, storeCheckProvider, StoreCheckInputs, storeProblem } from "../../providers/secretStoreCheck";
+import { labKubeconfig } from "../support/health";
 import { PROJECT_DIR } from "../support/stacks";
 
 describe("providers: the ExternalSecret's store check", () => {
@@ -40,15 +41,7 @@ describe("providers: the ExternalSecret's store check", () => {
     });
     after(() => new Promise((resolve) => api.close(resolve)));
 
-    const kubeconfig = () =>
-        [
-            "apiVersion: v1",
-            "kind: Config",
-            `clusters: [{name: lab, cluster: {server: "http://127.0.0.1:${(api.address() as net.AddressInfo).port}"}}]`,
-            "users: [{name: lab, user: {token: lab-token}}]",
-            "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
-            "current-context: lab",
-        ].join("\n");
+    const kubeconfig = () => labKubeconfig(api);
     const inputs = (over: Partial<StoreCheckInputs> = {}): StoreCheckInputs => ({
         kind: "ClusterSecretStore",
         name: "aws-secrets-manager",

@@ -6,6 +6,7 @@ import * as path from "path";
 import { nodeName } from "../../components/nodeIdentity";
 import { parseStackConfigOrThrow } from "../../config";
 import { FakeCluster } from "../support/fakeCluster";
+import { newPrivateKey } from "../support/sshKey";
 import { stackConfig } from "../support/stacks";
 
 const cluster = parseStackConfigOrThrow(stackConfig("dev")).cluster!;
@@ -45,12 +46,7 @@ describe("scripts: join-cluster.sh (the join step, with a fake cluster that enfo
         after(() => fs.rmSync(keys, { recursive: true, force: true }));
         /** A new key of `type`, as its file reads and with the final newline dropped. */
         const keyOf = (type: "ed25519" | "rsa") => {
-            const file = path.join(keys, type);
-            if (!fs.existsSync(file)) {
-                const made = spawnSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", file], { encoding: "utf8" });
-                assert.strictEqual(made.status, 0, made.stderr);
-            }
-            const text = fs.readFileSync(file, "utf8");
+            const text = newPrivateKey(type);
             return { text, withoutNewline: text.replace(/\n$/, "") };
         };
 

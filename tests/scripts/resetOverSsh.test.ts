@@ -2,31 +2,15 @@
 // the fake cluster: a node that answers is reset over SSH; one that does not is skipped.
 
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { nodeName } from "../../components/nodeIdentity";
 import { parseStackConfigOrThrow } from "../../config";
 import { FakeCluster } from "../support/fakeCluster";
+import { newPrivateKey } from "../support/sshKey";
 import { stackConfig } from "../support/stacks";
 
 const cluster = parseStackConfigOrThrow(stackConfig("dev")).cluster!;
 const NEW = nodeName("k8s-redis", "auth", "i-0fedcba98bbbbbbbb");
-
-/** A new ed25519 private key, as `ssh-keygen` writes it. */
-function keyText(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-key-"));
-    try {
-        const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path.join(dir, "key")], {
-            encoding: "utf8",
-        });
-        assert.strictEqual(made.status, 0, made.stderr);
-        return fs.readFileSync(path.join(dir, "key"), "utf8");
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
 
 describe("scripts: reset-over-ssh.sh (the destroy-time reset, run where `pulumi up` runs)", () => {
     let fake: FakeCluster;
@@ -39,7 +23,7 @@ describe("scripts: reset-over-ssh.sh (the destroy-time reset, run where `pulumi 
         const node = fake.addNode("10.0.2.15");
         try {
             assert.strictEqual(fake.join("10.0.2.15", NEW, "auth").code, 0);
-            const run = fake.reset("10.0.2.15", keyText());
+            const run = fake.reset("10.0.2.15", newPrivateKey("ed25519"));
             assert.strictEqual(run.code, 0, run.stderr);
             assert.ok(fake.events().includes("reset 10.0.2.15"));
             assert.ok(!fs.existsSync(node.file("kubernetes/kubelet.conf")), "kubeadm reset ran on the node");

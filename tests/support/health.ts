@@ -8,7 +8,8 @@ import * as net from "net";
 import * as path from "path";
 import { MASTER_NAME, masterServiceName, redisName, replicaServiceName, sentinelName } from "../../facts/operator";
 import { CheckResult, Endpoint, Forwarder, HealthReport, PodInfo, ServiceInfo } from "../../health";
-import { GroupSpec, LabGroup, LabServer } from "../../lab/redisLab";
+import { withClient } from "../../lab/operatorSteps";
+import { GroupSpec, HOST, LabGroup, LabServer } from "../../lab/redisLab";
 import { PROJECT_DIR } from "./stacks";
 
 /**
@@ -117,6 +118,23 @@ export async function startReplicaAt(port: number, master: Endpoint, password: s
     };
     await until(answers, 5000, `redis on 127.0.0.1:${port}`);
     return child;
+}
+
+/** One command to a lab sentinel (or server, with its password), on a connection of its own. */
+export function serverCall(server: { host?: string; port: number }, password: string | undefined, ...args: string[]): Promise<unknown> {
+    return withClient({ host: server.host ?? HOST, port: server.port }, password, (client) => client.call(args[0], ...args.slice(1)));
+}
+
+/** A kubeconfig for a fake API server listening on 127.0.0.1 (plain HTTP, a bearer token). */
+export function labKubeconfig(api: net.Server): string {
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: lab, cluster: {server: "http://127.0.0.1:${(api.address() as net.AddressInfo).port}"}}]`,
+        "users: [{name: lab, user: {token: lab-token}}]",
+        "contexts: [{name: lab, context: {cluster: lab, user: lab}}]",
+        "current-context: lab",
+    ].join("\n");
 }
 
 /** The Services the operator makes for `failover`, all ClusterIP. */
