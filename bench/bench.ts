@@ -13,25 +13,25 @@ import * as os from "os";
 import * as path from "path";
 import IORedis, { RedisOptions } from "ioredis";
 import { runCommand, UsageError, wholeNumber } from "../cli/command";
-import { parseStackConfigOrThrow, PROJECT } from "../config/parse";
+import { parseStackConfigOrThrow } from "../config/parse";
+import { PROJECT } from "../facts/project";
 import { readStackFile } from "../config/stackFile";
 import { MASTER_NAME } from "../facts/operator";
-import { checkOnce } from "../health";
+import { checkOnce } from "../health/wait";
 import { GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup } from "../lab/redisLab";
 import { labSpecs } from "../lab/stackLab";
-import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
+import { stackFilePath } from "../plan/planStack";
 import { recommendedSentinelClientOptions } from "./clientSettings";
 import { runNodeDrills } from "./nodeDrill";
 import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
+import { countLost, median, medianRange, PROJECT_DIR, scriptCommand, sleep } from "./support";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
     const sorted = [...values].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    return { median: at(0.5), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1] };
+    return { median: median(values), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1] };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function verifyLatency(root: string, runs: number): Promise<void> {
     const file = readStackFile(stackFilePath("dev"), PROJECT);
@@ -47,10 +47,8 @@ async function verifyLatency(root: string, runs: number): Promise<void> {
         }
         const cli: number[] = [];
         const cache = groups.find((g) => g.spec.name === "cache")!;
-        const args = [
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(PROJECT_DIR, "cli", "verify.ts"),
+        const [node, ...args] = scriptCommand(
+            path.join("cli", "verify.ts"),
             "--sentinel",
             cache.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
             "--master-name",
@@ -65,10 +63,10 @@ async function verifyLatency(root: string, runs: number): Promise<void> {
             cache.spec.maxmemory,
             "--password-env",
             "BENCH_PASSWORD",
-        ];
+        );
         for (let i = 0; i < runs; i++) {
             const started = process.hrtime.bigint();
-            const result = spawnSync(process.execPath, args, {
+            const result = spawnSync(node, args, {
                 cwd: PROJECT_DIR,
                 env: { ...process.env, BENCH_PASSWORD: cache.spec.password },
                 encoding: "utf8",
@@ -160,21 +158,17 @@ async function trial(
         // Give a resumed old master time to be demoted and resynchronised, then count what survived.
         await sleep(mode === "hang" ? 3000 : 500);
         const [host, port] = newAddress.split(":");
-        const reader = new IORedis({ host, port: Number(port), password: spec.password, lazyConnect: true });
-        await reader.connect();
-        const present = new Set<string>();
-        for (let i = 0; i < acked.length; i += 1000) {
-            const keys = acked.slice(i, i + 1000).map((a) => a.key);
-            const values = await reader.mget(...keys);
-            keys.forEach((key, index) => values[index] !== null && present.add(key));
-        }
-        reader.disconnect();
+        const lost = await countLost(
+            { host, port: Number(port) },
+            spec.password,
+            acked.map((a) => a.key),
+        );
         sentinel.disconnect();
         const firstOnNewMaster = acked.find((a) => a.at > t0 && a.port === newPort);
         return {
             recoveryMs: firstOnNewMaster ? firstOnNewMaster.at - t0 : null,
             acked: acked.length,
-            lost: acked.filter((a) => !present.has(a.key)).length,
+            lost,
             errors,
         };
     } finally {
@@ -211,10 +205,9 @@ async function drill(root: string, trials: number, downAfter: number, failoverTi
                 process.stderr.write(".");
             }
             const recovered = results.filter((r) => r.recoveryMs !== null).map((r) => r.recoveryMs!);
-            const s = recovered.length ? stats(recovered) : undefined;
-            medians[`${mode}/${client}`] = s ? s.median : null;
+            medians[`${mode}/${client}`] = recovered.length ? median(recovered) : null;
             console.log(
-                `${mode.padEnd(5)} ${client.padEnd(12)} ${`${recovered.length}/${trials}`.padEnd(10)} ${s ? `${s.median} (${s.min}..${s.max})`.padEnd(31) : "never within the cap".padEnd(31)} ` +
+                `${mode.padEnd(5)} ${client.padEnd(12)} ${`${recovered.length}/${trials}`.padEnd(10)} ${medianRange(recovered, "never within the cap").padEnd(31)} ` +
                     results.map((r) => r.lost).join(", "),
             );
         }
@@ -249,7 +242,7 @@ partition of the master's node, with and without min-replicas-to-write 1 (and --
 --drill paths compares, on the lab of nodes, the ways a client reaches the master (relabel: a model
 of the operator's master Service; haproxy: the role check only; front: the shipped front with its
 master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.
---drill motion runs the group in motion behind its front (lab/operatorMotion.ts): a sentinel pod
+--drill motion runs the group in motion behind its front (lab/operator/motion.ts): a sentinel pod
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
 the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.`;
 

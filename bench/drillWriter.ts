@@ -4,9 +4,9 @@
 //
 //   node -r ts-node/register/transpile-only bench/drillWriter.ts '{"sentinels":[...],"name":"<master name>","password":"...","prefix":"p:","out":"/tmp/x.json"}'
 
-import * as fs from "fs";
 import IORedis from "ioredis";
 import { recommendedSentinelClientOptions } from "./clientSettings";
+import { sleep, writeReport } from "./support";
 
 /** What the writer is told. */
 export interface DrillWriterInput {
@@ -36,9 +36,7 @@ if (require.main === module) {
     let running = true;
     process.once("SIGTERM", () => {
         running = false;
-        // Whole or not at all: the drill reads the file as soon as it exists.
-        fs.writeFileSync(`${input.out}.part`, JSON.stringify(output));
-        fs.renameSync(`${input.out}.part`, input.out);
+        writeReport(input.out, output);
         process.exit(0);
     });
     void (async () => {
@@ -49,7 +47,7 @@ if (require.main === module) {
                 if (output.acks.length === 1) console.log("writing");
             } catch {
                 output.errors++;
-                await new Promise((resolve) => setTimeout(resolve, 10));
+                await sleep(10);
             }
         }
     })();

@@ -1,4 +1,4 @@
-// The motion drills: a group behind its front while the operator model (lab/operatorMotion.ts)
+// The motion drills: a group behind its front while the operator model (lab/operator/motion.ts)
 // re-creates pods, rolls the whole group, or the front's DNS is frozen. Two plain clients write
 // through the front the whole time: one opening a new connection every 25 ms, one keeping its
 // connection (reconnecting 25 ms after an error). Reported per trial: the longest stretch without
@@ -8,16 +8,16 @@ import IORedis from "ioredis";
 import { MASTER_NAME } from "../facts/operator";
 import { withConnection } from "../health/connection";
 import { MotionLab, startMotionLab, stopMotionLab } from "../lab/motionLab";
-import type { MotionPod } from "../lab/operatorMotion";
-import { withClient } from "../lab/operatorSteps";
+import type { MotionPod } from "../lab/operator/motion";
+import { withClient } from "../lab/operator/steps";
 import { GroupSpec, HOST } from "../lab/redisLab";
+import { countLost, median, sleep } from "./support";
 
 export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns"] as const;
 export type MotionCase = (typeof MOTION_CASES)[number];
 
 const CADENCE_MS = 25;
 const DNS_FROZEN_MS = 120_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Writer {
     /** Times of successful writes. */
@@ -133,13 +133,8 @@ async function lostOf(lab: MotionLab, keys: string[]): Promise<{ lost: number; u
     }
     const unsettled = settledOn(view) ? undefined : `the sentinels name ${view.named.join(", ")}; the master is ${view.masters[0]}`;
     const [host, port] = view.masters[0].split(":");
-    const client = new IORedis({ host, port: Number(port), password: lab.model.group.spec.password });
-    try {
-        const found = await client.pipeline(keys.map((key) => ["exists", key])).exec();
-        return { lost: (found ?? []).filter(([, value]) => value !== 1).length, ...(unsettled ? { unsettled } : {}) };
-    } finally {
-        client.disconnect();
-    }
+    const lost = await countLost({ host, port: Number(port) }, lab.model.group.spec.password, keys);
+    return { lost, ...(unsettled ? { unsettled } : {}) };
 }
 
 /** Waits (at most a minute) until the group has settled, so an outage is measured to its end. */
@@ -222,7 +217,6 @@ export async function motionTrial(
     }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 /** Runs `trials` of each case and prints one line per case. */

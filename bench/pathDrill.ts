@@ -10,14 +10,17 @@
 // write the new master acknowledged, Sentinel's switch to it, acknowledged writes lost once the
 // group has settled, and writes the old master acknowledged after the fault.
 
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import IORedis from "ioredis";
 import { MASTER_NAME, RESYNC_SECONDS } from "../facts/operator";
-import { healNode, nodeOf, partitionNode, spawnInNode, startNodeLab, stopNodeLab } from "../lab/nodes";
-import { drillGroupSpec, sleep, until } from "./drillGroup";
+import { healNode, LabNode, nodeOf, partitionNode, spawnInNode, startNodeLab, stopNodeLab } from "../lab/nodes";
+import { LabGroup, LabServer } from "../lab/redisLab";
+import { drillGroupSpec, until, untilDemoted } from "./drillGroup";
 import { addresses, Cleanups, folder, inNodeTarget, listenForSwitch, offNodeTarget } from "./pathTargets";
-import { Ack, PathWriterInput, startPathWriter } from "./pathWriter";
+import { Ack, PathWriter, PathWriterInput, startPathWriter } from "./pathWriter";
+import { AckedWrite, ackedWrites, countLost, fileSays, medianRange, readReport, scriptCommand, sleep } from "./support";
 
 export const PATHS = ["relabel", "haproxy", "front", "sentinel"] as const;
 export type MasterPath = (typeof PATHS)[number];
@@ -48,7 +51,160 @@ export interface PathDrillResult {
     twoMasterAcks: number;
 }
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+/** A trial's lab, what it breaks, and what it started (undone at the end, in reverse). */
+interface PathTrial {
+    route: MasterPath;
+    fault: PathFault;
+    options: PathDrillOptions;
+    group: LabGroup;
+    oldMaster: LabServer;
+    masterNode: LabNode;
+    cleanups: Cleanups;
+}
+
+/**
+ * The clients writing through the path: one keeping its connection, one opening new ones, and for
+ * a partition one on the master's node.
+ */
+interface PathClients {
+    writer: PathWriter;
+    freshWriter: PathWriter;
+    inNode?: { child: ChildProcess; out: string };
+    /** The sentinels off the master's node, and the first +switch-master they publish. */
+    survivors: Array<{ host: string; port: number }>;
+    switchedAt: () => number | undefined;
+}
+
+/** How long a trial waits for the failover and the writes after it. */
+const capOf = (options: PathDrillOptions) => options.downAfterMilliseconds + options.failoverTimeout + RESYNC_SECONDS * 1000 + 15_000;
+
+/** Starts the client on the master's node, through that node's own proxy or front, and waits until it writes. */
+async function startInNodeWriter(trial: PathTrial, password: string): Promise<PathClients["inNode"]> {
+    const { route, group, masterNode, cleanups } = trial;
+    const out = folder(group, "in-node-writer.json");
+    const input: PathWriterInput = { target: await inNodeTarget(route, group, masterNode, cleanups), password, prefix: "p:", out };
+    const log = folder(group, "in-node-writer.log");
+    const child = spawnInNode(masterNode, scriptCommand(path.join("bench", "pathWriter.ts"), JSON.stringify(input)), log);
+    cleanups.push(() => void child.kill("SIGKILL"));
+    if (!(await until(() => fileSays(log, "writing"), 20_000))) {
+        throw new Error(`the client on ${masterNode.name} did not start writing`);
+    }
+    return { child, out };
+}
+
+/** Set up: the switch listener, the writers through the path, and the first write before the fault. */
+async function startClients(trial: PathTrial): Promise<PathClients> {
+    const { route, fault, group, masterNode, cleanups } = trial;
+    const survivors = addresses(group.sentinels.filter((s) => s.netns !== masterNode.netns));
+    const switchedAt = listenForSwitch(survivors, cleanups);
+    const password = group.spec.password;
+    const offNode = await offNodeTarget(route, group, cleanups);
+    const writer = startPathWriter({ target: offNode, password, prefix: "m:" });
+    cleanups.push(() => writer.stop());
+    // Beside the client that keeps its connection: new connections, as pools and workers open them.
+    const freshWriter = startPathWriter({ target: offNode, password, prefix: "f:", fresh: true });
+    cleanups.push(() => freshWriter.stop());
+    const inNode = fault === "partition" ? await startInNodeWriter(trial, password) : undefined;
+    if (!(await until(() => writer.acks.length > 0, 10_000))) throw new Error(`no write through the ${route} path before the fault`);
+    await sleep(1000);
+    return { writer, freshWriter, inNode, survivors, switchedAt };
+}
+
+/** Disturb: kills, hangs or partitions the master; returns when (epoch ms). */
+function breakMaster({ fault, oldMaster, masterNode }: PathTrial): number {
+    const t0 = Date.now();
+    if (fault === "kill") process.kill(oldMaster.pid, "SIGKILL");
+    else if (fault === "hang") process.kill(oldMaster.pid, "SIGSTOP");
+    else partitionNode(masterNode);
+    return t0;
+}
+
+/** Waits for Sentinel's switch and returns the master it chose; a hung old master is resumed a second later. */
+async function awaitFailover(trial: PathTrial, clients: PathClients): Promise<LabServer> {
+    const capMs = capOf(trial.options);
+    await until(() => clients.switchedAt() !== undefined, capMs);
+    const survivor = new IORedis({ ...clients.survivors[0], lazyConnect: true });
+    survivor.on("error", () => undefined);
+    await survivor.connect();
+    const [newHost, newPort] = (await survivor.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[];
+    survivor.disconnect();
+    const newMaster = trial.group.redis.find((s) => s.host === newHost && s.port === Number(newPort));
+    if (!newMaster || newMaster === trial.oldMaster) throw new Error(`no failover within ${capMs} ms`);
+    if (trial.fault === "hang") {
+        await sleep(1000);
+        process.kill(trial.oldMaster.pid, "SIGCONT");
+    }
+    return newMaster;
+}
+
+/** The first write the new master acknowledged after the fault. */
+const firstOnNew = (clients: PathClients, t0: number, newMaster: LabServer) =>
+    clients.writer.acks.find(([, at, server]) => at > t0 && server === path.basename(newMaster.dir));
+
+/** Keeps writing until the new master has taken writes for 2 s (or the cap), then lets the group settle. */
+async function settle(trial: PathTrial, clients: PathClients, t0: number, newMaster: LabServer): Promise<void> {
+    const { fault, options, masterNode } = trial;
+    await until(
+        () => {
+            const first = firstOnNew(clients, t0, newMaster);
+            return first !== undefined && Date.now() - first[1] > 2000;
+        },
+        Math.max(0, t0 + capOf(options) - Date.now()),
+    );
+    if (fault === "partition") {
+        await sleep(Math.max(0, t0 + options.partitionMs - Date.now()));
+        healNode(masterNode);
+    }
+    if (fault !== "kill") await untilDemoted(trial.oldMaster, trial.group.spec.password, newMaster.host!);
+}
+
+/** Stops every client and returns every write acknowledged to any of them. */
+async function stopClients({ writer, freshWriter, inNode }: PathClients): Promise<AckedWrite[]> {
+    await writer.stop();
+    await freshWriter.stop();
+    let inNodeAcks: Ack[] = [];
+    if (inNode) {
+        inNode.child.kill("SIGTERM");
+        await until(() => fs.existsSync(inNode.out), 10_000);
+        inNodeAcks = readReport<{ acks: Ack[] }>(inNode.out)?.acks ?? [];
+    }
+    return [...ackedWrites("m:", writer.acks), ...ackedWrites("f:", freshWriter.acks), ...ackedWrites("p:", inNodeAcks)];
+}
+
+/** Writes taken by two masters at once: by the old one after the new one's first (the front must never have any). */
+function twoMasterAcks(all: AckedWrite[], t0: number, oldFolder: string, newFolder: string): number {
+    // A loop, not Math.min(...): a partition's acknowledgements overflow the call stack as arguments.
+    const newFirstAt = all.reduce((first, a) => (a.at > t0 && a.server === newFolder ? Math.min(first, a.at) : first), Infinity);
+    return all.filter((a) => a.server === oldFolder && a.at > newFirstAt).length;
+}
+
+/** Measure: the trial's figures, with the writes the new master does not have. */
+async function measure(
+    trial: PathTrial,
+    clients: PathClients,
+    t0: number,
+    newMaster: LabServer,
+    all: AckedWrite[],
+): Promise<PathDrillResult> {
+    const lost = await countLost(
+        { host: newMaster.host!, port: newMaster.port },
+        trial.group.spec.password,
+        all.map((a) => a.key),
+    );
+    const oldFolder = path.basename(trial.oldMaster.dir);
+    const first = firstOnNew(clients, t0, newMaster);
+    const switched = clients.switchedAt();
+    return {
+        path: trial.route,
+        fault: trial.fault,
+        recoveryMs: first ? first[1] - t0 : null,
+        afterSwitchMs: first && switched ? first[1] - switched : null,
+        acked: all.length,
+        lost,
+        oldMasterAcks: all.filter((a) => a.at > t0 && a.server === oldFolder).length,
+        twoMasterAcks: twoMasterAcks(all, t0, oldFolder, path.basename(newMaster.dir)),
+    };
+}
 
 /** One trial on a fresh lab of nodes (3 nodes, one redis and one sentinel each). */
 export async function pathDrillTrial(
@@ -62,136 +218,29 @@ export async function pathDrillTrial(
     try {
         if (!lab.isolated) throw new Error(`path drills need network namespaces: ${lab.fallbackReason}`);
         const group = lab.groups[0];
-        const oldMaster = group.redis[0];
-        const masterNode = nodeOf(lab, oldMaster);
-        const survivors = addresses(group.sentinels.filter((s) => s.netns !== masterNode.netns));
-        const switchedAt = listenForSwitch(survivors, cleanups);
-        const password = group.spec.password;
-        const offNode = await offNodeTarget(route, group, cleanups);
-        const writer = startPathWriter({ target: offNode, password, prefix: "m:" });
-        cleanups.push(() => writer.stop());
-        // Beside the client that keeps its connection: new connections, as pools and workers open them.
-        const freshWriter = startPathWriter({ target: offNode, password, prefix: "f:", fresh: true });
-        cleanups.push(() => freshWriter.stop());
-
-        let inNode: ReturnType<typeof spawnInNode> | undefined;
-        const out = folder(group, "in-node-writer.json");
-        if (fault === "partition") {
-            const input: PathWriterInput = { target: await inNodeTarget(route, group, masterNode, cleanups), password, prefix: "p:", out };
-            const log = folder(group, "in-node-writer.log");
-            const command = [
-                process.execPath,
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(PROJECT_DIR, "bench", "pathWriter.ts"),
-                JSON.stringify(input),
-            ];
-            const child = spawnInNode(masterNode, command, log);
-            inNode = child;
-            cleanups.push(() => void child.kill("SIGKILL"));
-            if (!(await until(() => fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("writing"), 20_000))) {
-                throw new Error(`the client on ${masterNode.name} did not start writing`);
-            }
-        }
-        if (!(await until(() => writer.acks.length > 0, 10_000))) throw new Error(`no write through the ${route} path before the fault`);
-        await sleep(1000);
-
-        const t0 = Date.now();
-        if (fault === "kill") process.kill(oldMaster.pid, "SIGKILL");
-        else if (fault === "hang") process.kill(oldMaster.pid, "SIGSTOP");
-        else partitionNode(masterNode);
-
-        const capMs = options.downAfterMilliseconds + options.failoverTimeout + RESYNC_SECONDS * 1000 + 15_000;
-        await until(() => switchedAt() !== undefined, capMs);
-        const survivor = new IORedis({ ...survivors[0], lazyConnect: true });
-        survivor.on("error", () => undefined);
-        await survivor.connect();
-        const [newHost, newPort] = (await survivor.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)) as string[];
-        survivor.disconnect();
-        const newMaster = group.redis.find((s) => s.host === newHost && s.port === Number(newPort));
-        if (!newMaster || newMaster === oldMaster) throw new Error(`no failover within ${capMs} ms`);
-        const oldFolder = path.basename(oldMaster.dir);
-        const newFolder = path.basename(newMaster.dir);
-        if (fault === "hang") {
-            await sleep(1000);
-            process.kill(oldMaster.pid, "SIGCONT");
-        }
-        const firstNew = () => writer.acks.find(([, at, server]) => at > t0 && server === newFolder);
-        await until(
-            () => {
-                const first = firstNew();
-                return first !== undefined && Date.now() - first[1] > 2000;
-            },
-            Math.max(0, t0 + capMs - Date.now()),
-        );
-
-        if (fault === "partition") {
-            await sleep(Math.max(0, t0 + options.partitionMs - Date.now()));
-            healNode(masterNode);
-        }
-        if (fault !== "kill") {
-            // Settled: the old master is a replica of the new one, its link up (its own writes discarded).
-            const old = new IORedis({ host: oldMaster.host, port: oldMaster.port, password, retryStrategy: () => 200 });
-            old.on("error", () => undefined);
-            await until(async () => {
-                const info = (await old.info("replication")) as string;
-                return info.includes("role:slave") && info.includes(`master_host:${newHost}`) && info.includes("master_link_status:up");
-            }, 60_000);
-            old.disconnect();
-            await sleep(1000);
-        }
-        await writer.stop();
-        await freshWriter.stop();
-        let inNodeAcks: Ack[] = [];
-        if (inNode) {
-            inNode.kill("SIGTERM");
-            await until(() => fs.existsSync(out), 10_000);
-            inNodeAcks = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, "utf8")) as { acks: Ack[] }).acks : [];
-        }
-        const all = [
-            ...writer.acks.map((a) => ({ key: `m:${a[0]}`, at: a[1], server: a[2] })),
-            ...freshWriter.acks.map((a) => ({ key: `f:${a[0]}`, at: a[1], server: a[2] })),
-            ...inNodeAcks.map((a) => ({ key: `p:${a[0]}`, at: a[1], server: a[2] })),
-        ];
-        const reader = new IORedis({ host: newHost, port: Number(newPort), password, lazyConnect: true });
-        await reader.connect();
-        let present = 0;
-        for (let i = 0; i < all.length; i += 1000) {
-            const values = await reader.mget(...all.slice(i, i + 1000).map((a) => a.key));
-            present += values.filter((v) => v !== null).length;
-        }
-        reader.disconnect();
-        const first = firstNew();
-        const switched = switchedAt();
-        return {
-            path: route,
+        const trial: PathTrial = {
+            route,
             fault,
-            recoveryMs: first ? first[1] - t0 : null,
-            afterSwitchMs: first && switched ? first[1] - switched : null,
-            acked: all.length,
-            lost: all.length - present,
-            oldMasterAcks: all.filter((a) => a.at > t0 && a.server === oldFolder).length,
-            twoMasterAcks: (() => {
-                // A loop, not Math.min(...): a partition's acknowledgements overflow the call stack as arguments.
-                const firstOnNew = all.reduce(
-                    (first, a) => (a.at > t0 && a.server === newFolder ? Math.min(first, a.at) : first),
-                    Infinity,
-                );
-                return all.filter((a) => a.server === oldFolder && a.at > firstOnNew).length;
-            })(),
+            options,
+            group,
+            oldMaster: group.redis[0],
+            masterNode: nodeOf(lab, group.redis[0]),
+            cleanups,
         };
+        const clients = await startClients(trial);
+        const t0 = breakMaster(trial);
+        const newMaster = await awaitFailover(trial, clients);
+        await settle(trial, clients, t0, newMaster);
+        const all = await stopClients(clients);
+        return await measure(trial, clients, t0, newMaster, all);
     } finally {
+        // Tear down: what the trial started, last first, then the lab.
         for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
         await stopNodeLab(lab);
     }
 }
 
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-}
-
-const range = (values: number[]) => (values.length ? `${median(values)} (${Math.min(...values)}..${Math.max(...values)})` : "none");
+const range = (values: number[]) => medianRange(values, "none");
 
 /** Every path and fault, `trials` times each; prints a Markdown table and returns the results. */
 export async function runPathDrills(

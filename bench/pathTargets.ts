@@ -1,7 +1,6 @@
 // The ways to the master the path drills give their clients (bench/pathDrill.ts): a model of the
 // operator's master Service, a front (gated or not), or Sentinel; and the first +switch-master.
 
-import * as fs from "fs";
 import * as path from "path";
 import IORedis from "ioredis";
 import { MASTER_NAME } from "../facts/operator";
@@ -12,11 +11,11 @@ import { RelabelProxy, startRelabelProxy } from "../lab/relabelProxy";
 import type { MasterPath } from "./pathDrill";
 import { until } from "./drillGroup";
 import { WriterTarget } from "./pathWriter";
+import { fileSays, scriptCommand } from "./support";
 
 /** Undoes what a step started; run in reverse order at the end of a trial. */
 export type Cleanups = Array<() => Promise<void> | void>;
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Where a proxy or front inside the master's node listens. */
 const IN_NODE_PORT = 7379;
 
@@ -54,19 +53,9 @@ export async function inNodeTarget(route: MasterPath, group: LabGroup, node: Lab
             password: group.spec.password,
         };
         const log = folder(group, "in-node-relabel.log");
-        const child = spawnInNode(
-            node,
-            [
-                process.execPath,
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(PROJECT_DIR, "lab", "relabelProxy.ts"),
-                JSON.stringify(input),
-            ],
-            log,
-        );
+        const child = spawnInNode(node, scriptCommand(path.join("lab", "relabelProxy.ts"), JSON.stringify(input)), log);
         cleanups.push(() => void child.kill("SIGKILL"));
-        if (!(await until(() => fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("listening"), 20_000))) {
+        if (!(await until(() => fileSays(log, "listening"), 20_000))) {
             throw new Error(`the relabel model on ${node.name} did not start`);
         }
         return { url: { host: node.address, port: IN_NODE_PORT } };

@@ -6,10 +6,10 @@
 //
 //   node -r ts-node/register/transpile-only bench/pathWriter.ts '<PathWriterInput as JSON>'
 
-import * as fs from "fs";
 import * as path from "path";
 import IORedis from "ioredis";
 import { plainUrlClientOptions, recommendedSentinelClientOptions } from "./clientSettings";
+import { sleep, writeReport } from "./support";
 
 /** How the writer reaches the master. */
 export type WriterTarget = { url: { host: string; port: number } } | { sentinels: Array<{ host: string; port: number }>; name: string };
@@ -61,7 +61,7 @@ export function startPathWriter(input: PathWriterInput, onFirstAck?: () => void)
         errors: 0,
         stop: async () => {
             running = false;
-            await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, 2000))]);
+            await Promise.race([loop, sleep(2000)]);
             client.disconnect();
         },
     };
@@ -75,7 +75,7 @@ export function startPathWriter(input: PathWriterInput, onFirstAck?: () => void)
                 // A plain client drops a connection that failed or timed out and opens a new one
                 // through its URL (redis-py discards a connection on a timeout); ioredis would keep it.
                 if ("url" in input.target) client.disconnect(true);
-                await new Promise((resolve) => setTimeout(resolve, 10));
+                await sleep(10);
             }
         }
     })();
@@ -91,7 +91,7 @@ function startFreshWriter(input: PathWriterInput, connect: () => IORedis, onFirs
         errors: 0,
         stop: async () => {
             running = false;
-            await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, 3000))]);
+            await Promise.race([loop, sleep(3000)]);
         },
     };
     const loop = (async () => {
@@ -107,7 +107,7 @@ function startFreshWriter(input: PathWriterInput, connect: () => IORedis, onFirs
             } finally {
                 client.disconnect();
             }
-            await new Promise((resolve) => setTimeout(resolve, FRESH_PAUSE_MS));
+            await sleep(FRESH_PAUSE_MS);
         }
     })();
     return writer;
@@ -117,9 +117,7 @@ if (require.main === module) {
     const input = JSON.parse(process.argv[2]) as PathWriterInput;
     const writer = startPathWriter(input, () => console.log("writing"));
     process.once("SIGTERM", () => {
-        // Whole or not at all: the drill reads the file as soon as it exists.
-        fs.writeFileSync(`${input.out}.part`, JSON.stringify({ acks: writer.acks, errors: writer.errors }));
-        fs.renameSync(`${input.out}.part`, input.out!);
+        writeReport(input.out!, { acks: writer.acks, errors: writer.errors });
         process.exit(0);
     });
 }

@@ -2,9 +2,11 @@
 // front the cluster runs, checked, with the appEnv an application would use locally.
 
 import * as path from "path";
-import { parseStackConfig, PROJECT } from "../config/parse";
+import { parseStackConfig } from "../config/parse";
+import { PROJECT } from "../facts/project";
 import { readStackFile } from "../config/stackFile";
-import { checkOnce, formatReport } from "../health";
+import { checkOnce } from "../health/wait";
+import { formatReport } from "../health/report";
 import { labAppEnv, labProcesses, labSpecs, labVerifyCommand, startLab, stopLab } from "../lab/stackLab";
 import { labExpectations, labTarget } from "../lab/redisLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";

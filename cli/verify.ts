@@ -2,20 +2,14 @@
 // `--wait` polling like the provider until healthy or `--timeout` (a CI job waiting for a deploy).
 
 import * as fs from "fs";
-import { MAXMEMORY_POLICIES } from "../config/types";
-import { parseRedisBytes } from "../config/units";
+import { MAXMEMORY_POLICIES } from "../config/schema/instances";
+import { parseRedisBytes } from "../facts/patterns";
 import { MASTER_NAME } from "../facts/operator";
-import {
-    checkOnce,
-    Expectations,
-    formatReport,
-    HealthReport,
-    openTarget,
-    parseEndpoint,
-    Reach,
-    summarizeFailures,
-    waitUntilHealthy,
-} from "../health";
+import { checkOnce, waitUntilHealthy } from "../health/wait";
+import { Expectations } from "../health/rules";
+import { formatReport, HealthReport, summarizeFailures } from "../health/report";
+import { openTarget, Reach } from "../health/reach";
+import { parseEndpoint } from "../health/connection";
 import { parseFlags, runCommand, UsageError, wholeNumber } from "./command";
 
 /** Pause between the rounds of `--wait`. */

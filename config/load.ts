@@ -2,7 +2,8 @@
 // parser, and wraps secret settings as secret outputs.
 
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, parseStackConfigOrThrow } from "./parse";
+import { PROJECT } from "../facts/project";
+import { parseStackConfigOrThrow } from "./parse";
 import { StackConfig } from "./types";
 
 /** A stack's validated configuration plus its secret settings. */

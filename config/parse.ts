@@ -9,14 +9,6 @@ import { errorMap, UNKNOWN_KEY_PREFIX } from "./schema/common";
 import { SECRET_KEYS, STACK_SHAPE, stackConfigSchema } from "./schema/stack";
 import { StackConfig } from "./types";
 
-export { ConfigError } from "./errors";
-export type { ConfigIssue } from "./errors";
-export { CLUSTER_DEFAULTS } from "./schema/cluster";
-export { MAXMEMORY_LIMIT_RATIO } from "./schema/instances";
-export { OPERATOR_DEFAULTS } from "./schema/operator";
-
-export { PROJECT } from "../facts/project";
-
 /** What the caller knows beyond the values. */
 export interface ParseOptions {
     /**

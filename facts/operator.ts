@@ -23,11 +23,9 @@ export const MASTER_NAME = "mymaster";
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
 
-/** Exporter sidecars (`service/constants.go`: `exporterPort`, `sentinelExporterPort`, container names). */
+/** Exporter sidecars' ports (`service/constants.go`: `exporterPort`, `sentinelExporterPort`). */
 export const REDIS_EXPORTER_PORT = 9121;
 export const SENTINEL_EXPORTER_PORT = 9355;
-export const REDIS_EXPORTER_CONTAINER = "redis-exporter";
-export const SENTINEL_EXPORTER_CONTAINER = "sentinel-exporter";
 
 /** The operator's check loop (`operator/redisfailover/factory.go`, `resync = 30 * time.Second`). */
 export const RESYNC_SECONDS = 30;
@@ -40,10 +38,6 @@ export const LABEL_NAME = "app.kubernetes.io/name";
 export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_PART_OF = "app.kubernetes.io/part-of";
 export const PART_OF_VALUE = "redis-failover";
-
-/** The master pod's role label, set on each check; the master Service selects on it (`service/constants.go`). */
-export const ROLE_LABEL = "redisfailovers-role";
-export const ROLE_MASTER = "master";
 
 /** Object names are `rf<kind>-<name>` (`service/names.go`, `generateName`). */
 const objectName = (kind: string, failover: string) => `rf${kind}-${failover}`;
@@ -61,6 +55,11 @@ export const sentinelName = (failover: string) => objectName("s", failover);
 export const redisName = (failover: string) => objectName("r", failover);
 
 /** Label selector of one failover's pods, optionally of one component. */
+/** The labels the operator puts on every pod of one component of a failover (`generateSelectorLabels`). */
+export function componentSelector(failoverName: string, component: FailoverComponent): Record<string, string> {
+    return { [LABEL_PART_OF]: PART_OF_VALUE, [LABEL_NAME]: failoverName, [LABEL_COMPONENT]: component };
+}
+
 export function podSelector(failover: string, component?: FailoverComponent): string {
     const labels = [`${LABEL_PART_OF}=${PART_OF_VALUE}`, `${LABEL_NAME}=${failover}`];
     return (component ? [...labels, `${LABEL_COMPONENT}=${component}`] : labels).join(",");
@@ -101,3 +100,11 @@ export function sentinelServiceEnv(failover: string): { host: string; port: stri
  * `redisConfigTemplate`, `generateRedisConfigMap`).
  */
 export const REDIS_USER = "default";
+
+/**
+ * The operator's default redis command (`service/generator.go`, `getRedisCommand`): redis-server
+ * with the config file it renders into its redis ConfigMap (`redisName`) and mounts at `/redis`
+ * (`getRedisVolumeMounts`). The data volume is mounted at `/data`, the redis image's working
+ * directory, which is where Redis writes (the operator's config sets no `dir`).
+ */
+export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redis/redis.conf"];

@@ -231,3 +231,8 @@ export function goDurationProblem(value: string): string | undefined {
         ? undefined
         : "is not a Go duration: numbers with units ns, us, ms, s, m, h (e.g. 1h, 30m, 1h30m)";
 }
+
+/** Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`); undefined when malformed. */
+export function parseK8sMemoryBytes(text: string): number | undefined {
+    return quantityProblem(text, "memory") ? undefined : parseQuantity(text);
+}

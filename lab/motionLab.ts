@@ -1,11 +1,11 @@
 // A group in motion: a lab group whose pods have addresses of their own (127.77.<block>.<n>, one
 // port per component, as pods share the operator's ports), published in the lab's DNS under the names
-// its front finds them by, with the operator model (lab/operatorMotion.ts) around it.
+// its front finds them by, with the operator model (lab/operator/motion.ts) around it.
 
 import * as path from "path";
 import { LabDns, startDns } from "./dns";
 import { LabFront, startFront, stopFront } from "./front";
-import { OperatorInMotion, PodAddresses } from "./operatorMotion";
+import { OperatorInMotion, PodAddresses } from "./operator/motion";
 import { LabService, startService } from "./service";
 import { freePort, GroupSpec, startGroup, stopGroup } from "./redisLab";
 

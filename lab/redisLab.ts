@@ -6,7 +6,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { parseRedisBytes } from "../facts/patterns";
-import { checkOnce, Endpoint, Expectations, Target } from "../health";
+import { checkOnce } from "../health/wait";
+import { Endpoint, Target } from "../health/connection";
+import { Expectations } from "../health/rules";
 import {
     Address,
     listedReplicas,
@@ -20,7 +22,7 @@ import {
     setOldestAsMaster,
     setRedisCustomConfig,
     setSentinelCustomConfig,
-} from "./operatorSteps";
+} from "./operator/steps";
 
 /** One group to start. */
 export interface GroupSpec {

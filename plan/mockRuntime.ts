@@ -3,7 +3,6 @@
 // secrets masked and deploy-time values marked. Used by the offline plan and by the tests.
 
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { PROJECT } from "../facts/project";
 
 /** Shown where a value exists only after a real deploy (IPs, generated passwords, ids). */
@@ -140,16 +139,6 @@ export async function resolveExport(value: unknown): Promise<unknown> {
     return value;
 }
 
-/** Drops the project's own modules from the require cache so each run builds a fresh program. */
-export function forgetProjectModules(projectDir: string): void {
-    const nodeModules = path.join(projectDir, "node_modules");
-    for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(projectDir) && !file.startsWith(nodeModules)) {
-            delete require.cache[file];
-        }
-    }
-}
-
 /** Settings of one mock run. */
 export interface MockRunOptions {
     /** Stack name the code sees from `pulumi.getStack()`. */
@@ -222,13 +211,11 @@ export async function recordResources<T>(
     return { resources, result };
 }
 
-/** Runs the program at `programPath` under mocks and returns what it registered and exported. */
-export async function runProgram(options: MockRunOptions & { programPath: string }): Promise<ProgramRun> {
-    const { resources, result } = await recordResources(options, async () => {
-        forgetProjectModules(path.dirname(options.programPath));
-        const program = (await import(options.programPath)) as Record<string, unknown>;
-        const exported = Object.fromEntries(Object.entries(program).filter(([key]) => key !== "default" && key !== "__esModule"));
-        return (await resolveExport(exported)) as Record<string, unknown>;
-    });
+/** Runs `program` under mocks and returns what it registered and the outputs it returned. */
+export async function runProgram(options: MockRunOptions & { program: () => object }): Promise<ProgramRun> {
+    const { resources, result } = await recordResources(
+        options,
+        async () => (await resolveExport(options.program())) as Record<string, unknown>,
+    );
     return { resources, outputs: result };
 }

@@ -4,8 +4,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../config/stackFile";
-import { PROJECT } from "../config/parse";
+import { ConfigError } from "../config/errors";
+import { loadConfig } from "../config/load";
+import { readStackFile, StackFileError } from "../config/stackFile";
+import { PROJECT } from "../facts/project";
+import { redisHa } from "../program/redisHa";
 import { ProgramRun, runProgram } from "./mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "./simulatedAccount";
 
@@ -45,18 +48,16 @@ export async function planStack(stack: string, configFile?: string, account: Sim
             stack,
             config,
             secretKeys,
-            programPath: path.join(PROJECT_DIR, "index.ts"),
+            program: () => redisHa(loadConfig(), stack),
             invoke: (token, inputs) => answerInvoke(account, token, inputs),
         });
         return { ok: true, stack, run };
     } catch (error) {
-        if ((error as Error).name === "StackFileError") {
-            return { ok: false, stack, problems: [(error as Error).message] };
+        if (error instanceof StackFileError) {
+            return { ok: false, stack, problems: [error.message] };
         }
-        // Matched by shape: the program's modules are loaded fresh, so `instanceof` would not hold.
-        const issues = (error as { issues?: Array<{ key: string; message: string }> }).issues;
-        if ((error as Error).name === "ConfigError" && Array.isArray(issues)) {
-            return { ok: false, stack, problems: issues.map((issue) => `${issue.key}: ${issue.message}`) };
+        if (error instanceof ConfigError) {
+            return { ok: false, stack, problems: error.issues.map((issue) => `${issue.key}: ${issue.message}`) };
         }
         // A check the program runs before creating anything (the vCPU quota preflight).
         if (pulumi.RunError.isInstance(error)) {

@@ -12,8 +12,6 @@ import { FAILOVER_TYPE_TOKEN } from "../facts/operator";
 import { HOLDS_DATA_LABEL } from "../facts/project";
 import { EXACT_VERSION, imageReferenceProblem, imageRepositoryProblem, imageTagProblem } from "../facts/patterns";
 
-export { isPinnedImage } from "../facts/patterns";
-
 /** Type tokens the policies look at. */
 export const TYPES = {
     redisFailover: FAILOVER_TYPE_TOKEN,

@@ -6,17 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 // Imported at the top, never required inside a function: Pulumi serializes the health functions the
 // provider reaches by value, while a relative require would not resolve in the process that runs it.
 // (The health modules require only packages, such as ioredis, inside their functions.)
-import {
-    CheckResult,
-    describeReach,
-    Expectations,
-    HealthReport,
-    OpenTarget,
-    openTarget,
-    Reach,
-    summarizeFailures,
-    waitUntilHealthy,
-} from "../health";
+import { CheckResult, HealthReport, summarizeFailures } from "../health/report";
+import { describeReach, OpenTarget, openTarget, Reach } from "../health/reach";
+import { Expectations } from "../health/rules";
+import { waitUntilHealthy } from "../health/wait";
 
 /** Where the group is reached from the machine running `pulumi up`. */
 export type HealthCheckReach = Reach;
@@ -185,7 +178,7 @@ export interface RedisHealthCheckArgs {
     timeoutSeconds?: pulumi.Input<number>;
     /** Kubernetes path: accept operator Services of type LoadBalancer or NodePort (default false). */
     allowExternalServices?: pulumi.Input<boolean>;
-    /** The group's revision (`groupRevision`, providers/groupRevision.ts); a change re-runs the check. */
+    /** The group's revision (`groupRevision`, render/groupRevision.ts); a change re-runs the check. */
     groupRevision?: pulumi.Input<string>;
 }
 

@@ -2,7 +2,7 @@
 // of a failover per node, spread over zones. Rendered into spec.redis and spec.sentinel
 // (`affinity`, `topologySpreadConstraints`; both in the operator's CRD, `matchLabelKeys` included).
 
-import { FailoverComponent, LABEL_COMPONENT, LABEL_NAME, LABEL_PART_OF, PART_OF_VALUE } from "../facts/operator";
+import { componentSelector, FailoverComponent } from "../facts/operator";
 
 /** Node label of a node's host name and zone (well-known labels the kubelet and cloud provider set). */
 export const HOSTNAME_TOPOLOGY_KEY = "kubernetes.io/hostname";
@@ -13,11 +13,6 @@ export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
  * pkg/controller/deployment/sync.go `getNewReplicaSet`). A StatefulSet's pods do not carry it.
  */
 export const POD_TEMPLATE_HASH_LABEL = "pod-template-hash";
-
-/** The labels the operator puts on every pod of one component of a failover (`generateSelectorLabels`). */
-export function componentSelector(failoverName: string, component: FailoverComponent): Record<string, string> {
-    return { [LABEL_PART_OF]: PART_OF_VALUE, [LABEL_NAME]: failoverName, [LABEL_COMPONENT]: component };
-}
 
 /** A pod's `affinity` as rendered: required node affinity, and for redis a required anti-affinity. */
 export interface PlacementAffinity {

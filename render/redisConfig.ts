@@ -2,14 +2,7 @@
 // command line and again in customConfig, and the sentinel timings.
 
 import { SentinelSettings } from "../config/types";
-
-/**
- * The operator's default redis command (`service/generator.go`, `getRedisCommand`): redis-server
- * with the config file it renders into its redis ConfigMap (`redisName`) and mounts at `/redis`
- * (`getRedisVolumeMounts`). The data volume is mounted at `/data`, the redis image's working
- * directory, which is where Redis writes (the operator's config sets no `dir`).
- */
-export const OPERATOR_REDIS_COMMAND: readonly string[] = ["redis-server", "/redis/redis.conf"];
+import { OPERATOR_REDIS_COMMAND } from "../facts/operator";
 
 /** The AOF fsync policy of a data-holding instance when config does not say (`redis.appendfsync`). */
 export const DATA_HOLDING_APPENDFSYNC = "everysec";

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { FAILOVER_TYPE_TOKEN } from "../facts/operator";
-import { PASSWORD_PLACEHOLDER, ProgramRun, RecordedResource, SECRET_MASK } from "../plan/mockRuntime";
+import { PASSWORD_PLACEHOLDER, ProgramRun, RecordedResource, recordResources, resolveExport, SECRET_MASK } from "../plan/mockRuntime";
 import { planDocument, planStack } from "../plan/planStack";
-import { DEFAULT_ACCOUNT } from "../plan/simulatedAccount";
+import { answerInvoke, DEFAULT_ACCOUNT } from "../plan/simulatedAccount";
 import { runWithConfig, stackConfig, withSetting } from "./support/stacks";
 
 const plans = new Map<string, Promise<ProgramRun>>();
@@ -28,6 +28,25 @@ function ofType(run: ProgramRun, type: string) {
 const FAILOVER = FAILOVER_TYPE_TOKEN;
 
 describe("program (index.ts)", () => {
+    it("index.ts exports, as the stack outputs, what redisHa returns for the stack's config", async () => {
+        const invoke = (token: string, inputs: Record<string, unknown>) => answerInvoke(DEFAULT_ACCOUNT, token, inputs);
+        // Pulumi runs index.ts once per process; so does this test (no other test imports it).
+        const viaIndex = await recordResources({ stack: "dev", config: stackConfig("dev"), invoke }, async () => {
+            const exported = { ...((await import("../index")) as Record<string, unknown>) };
+            delete exported.__esModule;
+            delete exported.default;
+            return resolveExport(exported);
+        });
+        const direct = await runWithConfig("dev", stackConfig("dev"));
+        assert.deepStrictEqual(viaIndex.result, direct.outputs);
+        assert.deepStrictEqual(Object.keys(viaIndex.result as object), Object.keys(direct.outputs));
+        assert.deepStrictEqual(
+            viaIndex.resources.map((r) => r.urn),
+            direct.resources.map((r) => r.urn),
+        );
+        assert.ok(direct.resources.length > 50, "the dev stack plans its resources");
+    });
+
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: ProgramRun;

@@ -3,7 +3,7 @@
 // account), and each stack's vCPU preflight counts the other's running nodes.
 
 import * as assert from "assert";
-import { parseStackConfigOrThrow } from "../config";
+import { parseStackConfigOrThrow } from "../config/parse";
 import { FAILOVER_GROUP } from "../facts/operator";
 import { ProgramRun } from "../plan/mockRuntime";
 import { planStack } from "../plan/planStack";

@@ -13,7 +13,6 @@ import {
     quantityProblem,
     redisMaxmemoryProblem,
 } from "../../facts/patterns";
-import { formatBytes } from "../units";
 import { redisDirectiveProblem, sentinelDirectiveProblem } from "./directives";
 import { ALWAYS, field, grammar, int, labelKey, labelValue, resourcesSchema, strict, TAINT_EFFECTS } from "./common";
 
@@ -157,7 +156,7 @@ const redisSchema = strict({
 export const FRONT_DEFAULT_REPLICAS = 2;
 
 /**
- * The front (components/redisFront.ts): HAProxy that serves only the master. Its checks, its gate
+ * The front (render/front.ts): HAProxy that serves only the master. Its checks, its gate
  * and the connections of an idle pool cost little; the memory limit bounds buffers of busy clients.
  */
 const frontSchema = strict({
@@ -257,3 +256,18 @@ export const instancesSchema = z
     .transform((instances) =>
         Object.entries(instances).map(([purpose, { name, ...instance }]) => ({ purpose, name: name ?? `${purpose}-redis`, ...instance })),
     );
+
+/** Bytes for messages, in the largest binary unit that keeps it readable. */
+export function formatBytes(bytes: number): string {
+    for (const [suffix, size] of [
+        ["Gi", 1024 ** 3],
+        ["Mi", 1024 ** 2],
+        ["Ki", 1024],
+    ] as const) {
+        if (bytes >= size) {
+            const value = bytes / size;
+            return `${Number.isInteger(value) ? value : value.toFixed(1)}${suffix}`;
+        }
+    }
+    return `${bytes}B`;
+}

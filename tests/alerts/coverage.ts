@@ -1,7 +1,7 @@
 // Whether alert rules only use what a real redis_exporter scrape contains: every metric name, and
 // every matcher on a label the exporter writes (`role`, `err`, `master_name`...).
 
-import { AlertRule } from "../../components/redisAlerts";
+import { AlertRule } from "../../render/alertRules";
 import { Sample } from "../../lab/exporter";
 import { matches, Selector, selectorsIn } from "./promql";
 

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { AlertRule } from "../../components/redisAlerts";
+import { AlertRule } from "../../render/alertRules";
 import { InstanceConfig } from "../../config/types";
 import { MASTER_NAME, redisName, sentinelName } from "../../facts/operator";
 

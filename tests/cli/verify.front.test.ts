@@ -9,7 +9,7 @@ import * as path from "path";
 import { UsageError } from "../../cli/command";
 import { parseVerifyArgs, runVerify } from "../../cli/verify";
 import { MASTER_NAME } from "../../facts/operator";
-import { FRONT_CHECK_NAMES, HealthReport } from "../../health";
+import { FRONT_CHECK_NAMES, HealthReport } from "../../health/report";
 import { LabFront, startFront, stopFront } from "../../lab/front";
 import { labVerifyCommand } from "../../lab/stackLab";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";

@@ -6,8 +6,9 @@ import IORedis from "ioredis";
 import { UsageError } from "../../cli/command";
 import { parseVerifyArgs } from "../../cli/verify";
 import { MASTER_NAME } from "../../facts/operator";
-import { freePort, LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
-import { admin, quickSpec, until, verify, verifyInBackground } from "../support/health";
+import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
+import { admin, quickSpec, quietPort, until, verify, verifyInBackground } from "../support/health";
+import { perCore } from "../support/run";
 
 /** The flags for a group of 2 redis (noeviction, 256mb) and `sentinels`, reached directly. */
 function flags(sentinels: string, sentinelCount: number, timeout: number): string[] {
@@ -25,6 +26,13 @@ describe("cli: verify", function () {
     let group: LabGroup;
     let args: string[];
     const env = { LAB_REDIS_PASSWORD: "verify-pw" };
+    /** A port nothing listens on, as a fourth sentinel. */
+    let nobody: number;
+    /**
+     * The runs that only read the group, made together in `before` (one per core at a time) rather
+     * than one after another in their tests, which then assert on them.
+     */
+    let early: Record<string, { code: number | null; stdout: string; stderr: string }>;
 
     before(async () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-verify-"));
@@ -45,6 +53,25 @@ describe("cli: verify", function () {
             root,
         );
         args = flags(group.sentinels.map((s) => `127.0.0.1:${s.port}`).join(","), 3, 3);
+        nobody = await quietPort();
+        const run = (runArgs: string[], runEnv: Record<string, string> = env) => {
+            return () => verifyInBackground(runArgs, runEnv).done;
+        };
+        early = await perCore({
+            healthy: run(args),
+            json: run([...args, "--json"]),
+            wrongPassword: run(args, { LAB_REDIS_PASSWORD: "wrong" }),
+            otherMaster: run(args.map((a) => (a === MASTER_NAME ? "othermaster" : a))),
+            otherMaxmemory: run(args.map((a) => (a === "256mb" ? "1gb" : a))),
+            unreachable: run(args.map((a) => (a.includes(",") ? `${a},127.0.0.1:${nobody}` : a))),
+            bogusFlag: run([...args, "--bogus"]),
+            noSuchVariable: run([...args, "--password-env", "NO_SUCH_VARIABLE_FOR_VERIFY"]),
+            help: run(["--help"], {}),
+            missingKubeconfig: run([
+                ...["--namespace", "redis", "--name", "auth-redis", "--kubeconfig", path.join(root, "missing-kubeconfig")],
+                ...args.slice(2),
+            ]),
+        });
     });
     after(async () => {
         await stopGroup(group);
@@ -52,14 +79,14 @@ describe("cli: verify", function () {
     });
 
     it("exits 0 on a healthy group and prints a table of checks", () => {
-        const run = verify(args, env);
+        const run = early.healthy;
         assert.strictEqual(run.code, 0, run.stdout + run.stderr);
         assert.match(run.stdout, /^ok {4}sentinels-reachable +3\/3 answer$/m);
         assert.match(run.stdout, /^healthy: master 127\.0\.0\.1:\d+/m);
     });
 
     it("prints the report as JSON with --json", () => {
-        const run = verify([...args, "--json"], env);
+        const run = early.json;
         assert.strictEqual(run.code, 0, run.stderr);
         const report = JSON.parse(run.stdout);
         assert.strictEqual(report.healthy, true);
@@ -85,35 +112,24 @@ describe("cli: verify", function () {
     });
 
     it("exits 1 naming a wrong password, an unknown master and a maxmemory that differs", () => {
-        let run = verify(args, { LAB_REDIS_PASSWORD: "wrong" });
+        let run = early.wrongPassword;
         assert.strictEqual(run.code, 1);
         assert.match(run.stdout, /^FAIL {2}redis-reachable +.*authentication failed/m);
-        run = verify(
-            args.map((a) => (a === MASTER_NAME ? "othermaster" : a)),
-            env,
-        );
+        run = early.otherMaster;
         assert.strictEqual(run.code, 1);
         assert.match(run.stdout, /^FAIL {2}master-known +.*know no master named "othermaster"/m);
-        run = verify(
-            args.map((a) => (a === "256mb" ? "1gb" : a)),
-            env,
-        );
+        run = early.otherMaxmemory;
         assert.strictEqual(run.code, 1);
         assert.match(run.stdout, /^FAIL {2}maxmemory +expected 1073741824 bytes/m);
     });
 
     it("exits 1 within --timeout when a sentinel is unreachable or hangs", async () => {
-        const nobody = await freePort();
-        let run = verify(
-            args.map((a) => (a.includes(",") ? `${a},127.0.0.1:${nobody}` : a)),
-            env,
-        );
-        assert.strictEqual(run.code, 1);
-        assert.match(run.stdout, new RegExp(`^FAIL {2}sentinels-reachable +3/4 answer; 127.0.0.1:${nobody}`, "m"));
+        assert.strictEqual(early.unreachable.code, 1);
+        assert.match(early.unreachable.stdout, new RegExp(`^FAIL {2}sentinels-reachable +3/4 answer; 127.0.0.1:${nobody}`, "m"));
 
         process.kill(group.sentinels[2].pid, "SIGSTOP");
         try {
-            run = verify(
+            const run = verify(
                 args.map((a) => (a === "3" && args[args.indexOf(a) - 1] === "--timeout" ? "2" : a)),
                 env,
             );
@@ -122,9 +138,9 @@ describe("cli: verify", function () {
                 run.stdout + run.stderr,
                 new RegExp(`127.0.0.1:${group.sentinels[2].port}: .*(timed out|no answer)|no complete answer within 2s`),
             );
-            // The work, not the process start-up: a `--help` run loads the same modules and stops.
-            const startup = verify(["--help"]).ms;
-            assert.ok(run.ms - startup < 2000 + 1500, `ended after ${run.ms} ms, ${startup} ms of it start-up`);
+            // The work, not the process start-up: timed from when verify's modules were loaded, as
+            // verify itself reports it (a busy machine stretches start-up by seconds).
+            assert.ok(run.workMs < 2000 + 1500, `ended ${run.workMs} ms after start-up (${run.ms} ms in all)`);
         } finally {
             process.kill(group.sentinels[2].pid, "SIGCONT");
         }
@@ -158,19 +174,16 @@ describe("cli: verify", function () {
     });
 
     it("exits 2 on bad usage, with the usage and no stack trace", () => {
-        for (const bad of [
-            [...args, "--bogus"],
-            [...args, "--password-env", "NO_SUCH_VARIABLE_FOR_VERIFY"],
-        ]) {
-            const run = verify(bad, env);
-            assert.strictEqual(run.code, 2, bad.join(" "));
+        for (const bad of ["bogusFlag", "noSuchVariable"]) {
+            const run = early[bad];
+            assert.strictEqual(run.code, 2, bad);
             assert.match(run.stderr, /^usage: npm run verify -- /m);
             assert.doesNotMatch(run.stderr, /^\s+at /m, "no stack trace");
         }
     });
 
     it("prints its usage with --help and exits 0", () => {
-        const run = verify(["--help"]);
+        const run = early.help;
         assert.strictEqual(run.code, 0, run.stderr);
         assert.match(run.stdout, /^usage: npm run verify -- /);
         const all =
@@ -212,10 +225,7 @@ describe("cli: verify", function () {
     });
 
     it("exits 1 with one clean line when the kubeconfig cannot be read", () => {
-        const run = verify(
-            ["--namespace", "redis", "--name", "auth-redis", "--kubeconfig", path.join(root, "missing-kubeconfig"), ...args.slice(2)],
-            env,
-        );
+        const run = early.missingKubeconfig;
         assert.strictEqual(run.code, 1, run.stdout + run.stderr);
         assert.match(run.stderr, /^verify: .*ENOENT.*missing-kubeconfig/);
         assert.strictEqual(run.stderr.trim().split("\n").length, 1, run.stderr);
@@ -226,9 +236,10 @@ describe("cli: verify", function () {
         const waitArgs = (port: number, timeout: number) => flags(`127.0.0.1:${port}`, 1, timeout);
 
         it("exits 0 once a group that starts after it is healthy, with progress on stderr", async () => {
-            const port = await freePort();
+            const port = await quietPort();
             const run = verifyInBackground([...waitArgs(port, 15), "--wait"], env);
-            await until(async () => run.stderr().includes("not healthy after"), 10_000, "a first round");
+            // Only how long to wait: it includes verify's start-up, which a busy machine stretches.
+            await until(async () => run.stderr().includes("not healthy after"), 25_000, "a first round");
             const late = await startGroup(quickSpec({ name: "late", password: "verify-pw", ports: { sentinels: [port] } }), root);
             try {
                 const done = await run.done;
@@ -247,7 +258,7 @@ describe("cli: verify", function () {
         });
 
         it("exits 1 within its timeout, naming what fails, when the group never comes", async () => {
-            const port = await freePort();
+            const port = await quietPort();
             const run = await verifyInBackground([...waitArgs(port, 1), "--wait"], env).done;
             assert.strictEqual(run.code, 1, run.stdout + run.stderr);
             assert.match(run.stdout, new RegExp(`^FAIL {2}sentinels-reachable +0/1 answer; 127.0.0.1:${port}: .*ECONNREFUSED`, "m"));
@@ -255,8 +266,9 @@ describe("cli: verify", function () {
                 run.stderr,
                 /^verify: not healthy within 1s: sentinels-reachable: 0\/1 answer; .*; 13 checks not run \(no sentinel answers\)$/m,
             );
-            const startup = verify(["--help"]).ms;
-            assert.ok(run.ms - startup < 1000 + 2000, `ended after ${run.ms} ms, ${startup} ms of it start-up`);
+            // Its own rounds, not its start-up: one at once, one after the 1 s pause, then it gives up.
+            assert.ok(run.workMs < 1000 + 2000, `ended ${run.workMs} ms after start-up (${run.ms} ms in all)`);
+            assert.ok(run.stderr.split("\n").filter((line) => line.startsWith("verify: not healthy after")).length <= 2, run.stderr);
         });
     });
 

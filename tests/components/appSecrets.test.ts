@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AppSecrets, buildExternalSecret, externalSecretAliases } from "../../components/appSecrets";
-import { AppSecretsConfig } from "../../config";
+import { AppSecrets } from "../../components/appSecrets";
+import { buildExternalSecret, externalSecretAliases } from "../../render/externalSecret";
+import { AppSecretsConfig } from "../../config/types";
 import { recordResources, SECRET_MASK } from "../../plan/mockRuntime";
 
 describe("components: AppSecrets", () => {

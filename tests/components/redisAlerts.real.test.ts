@@ -7,16 +7,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
-import { AlertRule, instanceAlertRules, RedisAlerts } from "../../components/redisAlerts";
-import { parseStackConfigOrThrow } from "../../config";
+import { AlertRule, instanceAlertRules } from "../../render/alertRules";
+import { RedisAlerts } from "../../components/redisAlerts";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { InstanceConfig } from "../../config/types";
 import { MASTER_NAME, redisName, sentinelName } from "../../facts/operator";
 import { LabExporter, Sample, scrape, startExporter, stopExporters } from "../../lab/exporter";
-import { freePort, GroupSpec, LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
+import { GroupSpec, LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { recordResources } from "../../plan/mockRuntime";
 import { ExporterKind, ruleSelectors, scrapeProblems, Scrapes } from "../alerts/coverage";
 import { Selector, selectorsIn } from "../alerts/promql";
 import { alertCases, promtool, RuleGroup, testRules, writeRulesFile } from "../alerts/promtool";
+import { quietPort } from "../support/health";
 import { stackConfig } from "../support/stacks";
 
 const NAMESPACE = "redis";
@@ -107,7 +109,7 @@ describe("components: RedisAlerts against real redis_exporter and promtool", fun
             sentinel: { port: noeviction.sentinels[0].port, alias: "noeviction-sentinel" },
             lruMaster: { port: lru.redis[0].port, password: PASSWORD, alias: "lru-master" },
             // Nothing listens here: the exporter runs but cannot read redis.
-            gone: { port: await freePort(), password: PASSWORD, alias: "gone" },
+            gone: { port: await quietPort(), password: PASSWORD, alias: "gone" },
         };
         const running = await Promise.allSettled(Object.values(targets).map((target) => startExporter(target)));
         for (const result of running) if (result.status === "fulfilled") exporters.push(result.value);

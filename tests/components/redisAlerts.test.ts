@@ -1,6 +1,7 @@
 import * as assert from "assert";
-import { instanceAlertRules, RedisAlerts } from "../../components/redisAlerts";
-import { parseStackConfigOrThrow } from "../../config";
+import { instanceAlertRules } from "../../render/alertRules";
+import { RedisAlerts } from "../../components/redisAlerts";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { redisName, sentinelName } from "../../facts/operator";
 import { recordResources } from "../../plan/mockRuntime";
 import { selectorsIn } from "../alerts/promql";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config/parse";
 import { stackConfig, withSetting } from "../support/stacks";
 
 const KEY = "redis-ha:appSecrets";

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { ConfigError, parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config/parse";
 import { HAPROXY_IMAGE } from "../../facts/haproxy";
 import { FRONT_DETECTION_MS } from "../../config/frontTiming";
 import { imageReferenceProblem } from "../../facts/patterns";

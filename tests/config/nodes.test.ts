@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { CLUSTER_DEFAULTS, parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { CLUSTER_DEFAULTS } from "../../config/schema/cluster";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config/parse";
 import { stackConfig, withSetting } from "../support/stacks";
 
 const CLUSTER = "redis-ha:cluster";

@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { MAXMEMORY_POLICIES, OPERATOR_DEFAULTS, parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { MAXMEMORY_POLICIES } from "../../config/schema/instances";
+import { OPERATOR_DEFAULTS } from "../../config/schema/operator";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config/parse";
 import { APP_ENV, assertAccepted, assertRejected, INSTANCES, issues } from "../support/config";
 import { stackConfig, withSetting } from "../support/stacks";
 

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parseStackConfigOrThrow } from "../../config";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { PROJECT_DIR, stackConfig, withSetting } from "../support/stacks";
 import { formatDefault, schemaKeys } from "./schemaKeys";
 

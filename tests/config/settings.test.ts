@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { RunError } from "@pulumi/pulumi/errors";
-import { ConfigError, parseStackConfigOrThrow } from "../../config";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { APP_ENV, assertAccepted, assertRejected, INSTANCES, issues } from "../support/config";
 import { stackConfig, withSetting } from "../support/stacks";
 

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig, PROJECT } from "../../config";
+import { parseStackConfig } from "../../config/parse";
+import { PROJECT } from "../../facts/project";
 import { ENCRYPTED_PLACEHOLDER, readStackFile, StackFileError } from "../../config/stackFile";
 
 const SECRET = "AKIAIOSFODNN7EXAMPLEsecretvalue";

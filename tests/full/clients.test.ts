@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
-import { sentinelClientSettings } from "../../components/redisFailover";
+import { sentinelClientSettings } from "../../render/failover";
 import { redisUrl } from "../../render/urls";
 import { MASTER_NAME } from "../../facts/operator";
 import { LabFront, startFront, stopFront } from "../../lab/front";

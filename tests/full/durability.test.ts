@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
-import { operatorRedisArgs } from "../../lab/operatorSteps";
+import { operatorRedisArgs } from "../../lab/operator/steps";
 import { LabGroup, reapplyRedisConfig, restartRedis, startGroup, stopGroup, whenGone } from "../../lab/redisLab";
 import { admin, quickSpec, until } from "../support/health";
 

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import IORedis from "ioredis";
 import { MASTER_NAME } from "../../facts/operator";
-import { checkOnce, waitUntilHealthy } from "../../health";
+import { checkOnce, waitUntilHealthy } from "../../health/wait";
 import { LabGroup, labExpectations, labTarget, restartRedis, startGroup, stopGroup } from "../../lab/redisLab";
 import { check, failing, quickSpec, until } from "../support/health";
 

@@ -1,7 +1,7 @@
 // Full tier: the front while the group moves. A sentinel that names an address outside the group
 // (the operator's template, 127.0.0.1) or nothing is not a vote; a sentinel that names another
 // member still shuts the gate; the majority still counts every configured sentinel; `/ready` says
-// whether a master is served. Then the operator in motion (lab/operatorMotion.ts): pods re-created
+// whether a master is served. Then the operator in motion (lab/operator/motion.ts): pods re-created
 // from its templates, with new addresses, behind a front that finds them in the lab's DNS.
 
 import * as assert from "assert";

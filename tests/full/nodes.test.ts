@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { nodeDrillTrial, NodeDrillOptions } from "../../bench/nodeDrill";
-import { checkOnce } from "../../health";
+import { checkOnce } from "../../health/wait";
 import { namespacesUnavailable } from "../../lab/netns";
 import { antiAffinity, loseNode, nodeOf, NodeLab, partitionNode, healNode, startNodeLab, stopNodeLab } from "../../lab/nodes";
 import { labExpectations, labTarget, whenGone } from "../../lab/redisLab";

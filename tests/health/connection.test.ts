@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { SENTINEL_PORT } from "../../facts/operator";
-import { parseEndpoint, withDeadline } from "../../health";
+import { parseEndpoint, withDeadline } from "../../health/connection";
 import { pairs, parseInfo } from "../../health/connection";
 
 describe("health: connection helpers", () => {

@@ -4,7 +4,8 @@
 import * as assert from "assert";
 import * as net from "net";
 import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
-import { checkOnce, forwardPool, openPodTarget } from "../../health";
+import { checkOnce } from "../../health/wait";
+import { forwardPool, openPodTarget } from "../../health/kubernetes";
 import { kubeForwarder } from "../../health/kubernetes";
 
 describe("health: port-forward failures", () => {

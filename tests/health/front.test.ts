@@ -3,7 +3,10 @@
 
 import * as assert from "assert";
 import { REDIS_PORT } from "../../facts/operator";
-import { CHECK_NAMES, Endpoint, FRONT_CHECK_NAMES, FrontView, frontErrorMeaning, frontServesMaster, shortRunId } from "../../health";
+import { CHECK_NAMES, FRONT_CHECK_NAMES } from "../../health/report";
+import { Endpoint } from "../../health/connection";
+import { FrontView } from "../../health/probes";
+import { frontErrorMeaning, frontServesMaster, shortRunId } from "../../health/front";
 import type { RedisView } from "../../health/probes";
 import { notChecked, serverCheckNames } from "../../health/report";
 

@@ -5,7 +5,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { LABEL_COMPONENT, MASTER_NAME, podSelector, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
-import { checkOnce, openForwardedTarget, openKubeTarget, PodEndpoint } from "../../health";
+import { checkOnce } from "../../health/wait";
+import { openForwardedTarget, openKubeTarget, PodEndpoint } from "../../health/kubernetes";
 import { LabGroup, labExpectations, startGroup, stopGroup } from "../../lab/redisLab";
 import { labKubeconfig, quickSpec } from "../support/health";
 

@@ -2,7 +2,9 @@
 
 import * as assert from "assert";
 import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
-import { CHECK_NAMES, Endpoint, Member, Membership, MEMBERSHIP_NOT_APPLICABLE, membershipCheck } from "../../health";
+import { CHECK_NAMES } from "../../health/report";
+import { Endpoint } from "../../health/connection";
+import { Member, Membership, MEMBERSHIP_NOT_APPLICABLE, membershipCheck } from "../../health/membership";
 import type { SentinelView } from "../../health/probes";
 import { judgeSentinels } from "../../health/rules";
 

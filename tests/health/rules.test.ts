@@ -2,7 +2,9 @@
 
 import * as assert from "assert";
 import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "../../facts/operator";
-import { CHECK_NAMES, CheckResult, describeFailures, Endpoint, Expectations, formatReport } from "../../health";
+import { CHECK_NAMES, CheckResult, describeFailures, formatReport } from "../../health/report";
+import { Endpoint } from "../../health/connection";
+import { Expectations } from "../../health/rules";
 import type { RedisView, SentinelView } from "../../health/probes";
 import { healthReport, notChecked } from "../../health/report";
 import * as rules from "../../health/rules";

@@ -5,9 +5,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkOnce, waitUntilHealthy } from "../../health";
-import { freePort, GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup } from "../../lab/redisLab";
-import { admin, check, failing, quickSpec, timed, until } from "../support/health";
+import { checkOnce, waitUntilHealthy } from "../../health/wait";
+import { GroupSpec, LabGroup, labExpectations, labTarget, startGroup, stopGroup } from "../../lab/redisLab";
+import { admin, check, failing, quickSpec, quietPort, timed, until } from "../support/health";
 
 const SPEC = quickSpec({ redisCount: 3, sentinelCount: 3 });
 
@@ -27,11 +27,14 @@ describe("health: checks on real Redis", function () {
         after(() => stopGroup(group));
 
         it("passes every check, quickly", async () => {
-            const { value: report, ms } = await timed(() => checkOnce(labTarget(group), labExpectations(group)));
+            // Quickly: without any probe running into its timeout. Timed against that long timeout
+            // rather than a figure of our own, which a busy machine could exceed.
+            const probeTimeoutMs = 5000;
+            const { value: report, ms } = await timed(() => checkOnce(labTarget(group, probeTimeoutMs), labExpectations(group)));
             assert.deepStrictEqual(failing(report), []);
             assert.strictEqual(report.healthy, true);
             assert.strictEqual(report.master, `127.0.0.1:${group.redis[0].port}`);
-            assert.ok(ms < 1000, `took ${ms} ms`);
+            assert.ok(ms < probeTimeoutMs, `took ${ms} ms`);
         });
 
         it("reports a wrong password as an authentication failure", async () => {
@@ -48,11 +51,13 @@ describe("health: checks on real Redis", function () {
         });
 
         it("reports a sentinel address where nothing listens, at once", async () => {
-            const port = await freePort();
-            const target = { ...labTarget(group), sentinels: [...labTarget(group).sentinels, { host: "127.0.0.1", port }] };
+            const port = await quietPort();
+            // At once: refused, not waited out, so well within a long probe timeout.
+            const probeTimeoutMs = 5000;
+            const target = { ...labTarget(group, probeTimeoutMs), sentinels: [...labTarget(group).sentinels, { host: "127.0.0.1", port }] };
             const { value: report, ms } = await timed(() => checkOnce(target, labExpectations(group)));
             assert.match(check(report, "sentinels-reachable").detail, new RegExp(`3/4 answer; 127.0.0.1:${port}: .*ECONNREFUSED`));
-            assert.ok(ms < 2000, `took ${ms} ms`);
+            assert.ok(ms < probeTimeoutMs, `took ${ms} ms`);
         });
 
         it("reports expectations that differ from what runs (counts, policy, size)", async () => {
@@ -146,14 +151,14 @@ describe("health: checks on real Redis", function () {
         it("a sentinel that accepts connections and never answers: reported, and the check still ends", async () => {
             await fresh({ redisCount: 1, sentinelCount: 3 });
             process.kill(group.sentinels[1].pid, "SIGSTOP");
-            const { value: report, ms } = await timed(() =>
-                checkOnce({ ...labTarget(group), probeTimeoutMs: 500 }, labExpectations(group)),
-            );
+            const probeTimeoutMs = 500;
+            const { value: report, ms } = await timed(() => checkOnce(labTarget(group, probeTimeoutMs), labExpectations(group)));
             assert.match(
                 check(report, "sentinels-reachable").detail,
                 new RegExp(`2/3 answer; 127.0.0.1:${group.sentinels[1].port}: .*(timed out|no answer)`, "i"),
             );
-            assert.ok(ms < 3000, `took ${ms} ms`);
+            // Ends: the hung sentinel costs a probe timeout or so, not one per check (14 of them).
+            assert.ok(ms < 6 * probeTimeoutMs, `took ${ms} ms`);
         });
 
         it("gives up when it never becomes healthy, after its timeout, with progress on the way", async () => {
@@ -168,8 +173,14 @@ describe("health: checks on real Redis", function () {
                 }),
             );
             assert.strictEqual(report.healthy, false);
-            assert.ok(progress.length >= 2, `progress reported ${progress.length} times`);
-            assert.ok(ms < 4000, `took ${ms} ms`);
+            // Not before its timeout; and not after it, counted in rounds (a busy machine makes them
+            // slower, never more): at most one per 300 ms pause of the 1.5 s, reported, and the last.
+            assert.ok(ms >= 1500, `took ${ms} ms`);
+            assert.ok(progress.length >= 2 && progress.length <= 1500 / 300 + 1, `progress reported ${progress.length} times`);
+            assert.ok(
+                progress.every((elapsed) => elapsed < 1500),
+                `progress at ${progress.join(", ")} ms`,
+            );
         });
     });
 });

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { parseStackConfig, parseStackConfigOrThrow } from "../../config";
+import { buildRedisFailoverManifest } from "../../render/failover";
+import { parseStackConfig, parseStackConfigOrThrow } from "../../config/parse";
 import * as patterns from "../../facts/patterns";
 import {
     Check,
@@ -8,12 +8,12 @@ import {
     failoverHasAuth,
     highlyAvailableCounts,
     instanceIsHardened,
-    isPinnedImage,
     noOpenIngress,
     policies,
     TYPES,
     versionsArePinned,
 } from "../../policy/policies";
+import { isPinnedImage } from "../../facts/patterns";
 import { stackConfig, withSetting } from "../support/stacks";
 
 const prod = parseStackConfigOrThrow(stackConfig("prod"));

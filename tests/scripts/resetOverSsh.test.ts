@@ -3,8 +3,8 @@
 
 import * as assert from "assert";
 import * as fs from "fs";
-import { nodeName } from "../../components/nodeIdentity";
-import { parseStackConfigOrThrow } from "../../config";
+import { nodeName } from "../../render/nodeIdentity";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { FakeCluster } from "../support/fakeCluster";
 import { newPrivateKey } from "../support/sshKey";
 import { stackConfig } from "../support/stacks";

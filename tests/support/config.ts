@@ -1,7 +1,7 @@
 // Asserting what the config parser accepts and refuses, by key and reason.
 
 import * as assert from "assert";
-import { parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config/parse";
 
 export const INSTANCES = "redis-ha:instances";
 export const APP_ENV = "redis-ha:appEnv";

@@ -5,19 +5,25 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import IORedis from "ioredis";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { MASTER_NAME, masterServiceName, redisName, replicaServiceName, sentinelName } from "../../facts/operator";
-import { CheckResult, Endpoint, Forwarder, HealthReport, PodInfo, ServiceInfo } from "../../health";
-import { withClient } from "../../lab/operatorSteps";
-import { GroupSpec, HOST, LabGroup, LabServer } from "../../lab/redisLab";
+import { CheckResult, HealthReport } from "../../health/report";
+import { Endpoint } from "../../health/connection";
+import { Forwarder } from "../../health/kubernetes";
+import { PodInfo, ServiceInfo } from "../../health/cluster";
+import { withClient } from "../../lab/operator/steps";
+import { freePort, GroupSpec, HOST, LabGroup, LabServer } from "../../lab/redisLab";
+import { testPort } from "./ports";
 import { PROJECT_DIR } from "./stacks";
 
 /**
  * A small group with short Sentinel timings and no wait before a replica's first sync: for tests
- * that are not about timings. Override what the test needs.
+ * that are not about timings. Override what the test needs. Its ports are this process's own
+ * (support/ports.ts), unless the overrides give them.
  */
 export function quickSpec(overrides: Partial<GroupSpec> = {}): GroupSpec {
-    return {
+    const spec: GroupSpec = {
         name: "auth",
         redisCount: 2,
         sentinelCount: 1,
@@ -31,6 +37,22 @@ export function quickSpec(overrides: Partial<GroupSpec> = {}): GroupSpec {
         masterName: MASTER_NAME,
         ...overrides,
     };
+    if (!overrides.ports) {
+        const redis = Array.from({ length: spec.redisCount }, testPort);
+        const sentinels = Array.from({ length: spec.sentinelCount }, testPort);
+        // Where no block was left, startGroup takes freePort's for those it is not given.
+        spec.ports = { redis: redis.filter((port) => port !== undefined), sentinels: sentinels.filter((port) => port !== undefined) };
+    }
+    return spec;
+}
+
+/**
+ * A port nothing listens on, that no other process is given (support/ports.ts): for a test that
+ * needs it to stay so for seconds (a sentinel address where nobody answers) or starts a server
+ * there later.
+ */
+export async function quietPort(): Promise<number> {
+    return testPort() ?? freePort();
 }
 
 export function check(report: HealthReport, name: CheckResult["name"]): CheckResult {
@@ -152,36 +174,54 @@ export function pipeForwarder(seen: string[] = []): Forwarder {
     };
 }
 
-/** Runs `npm run verify` with `args` and waits for it. */
+let timedRuns = 0;
+
+/**
+ * The node arguments and environment that run cli/verify.ts with `args`, and `workMs`, which, once it
+ * has ended (at `endedAt`), tells how long it ran after its start-up: from when its modules were
+ * loaded (support/loadedAt.ts) to its end. NaN if it never got that far.
+ */
+function timedVerify(args: string[], env: Record<string, string>) {
+    const loadedAt = path.join(os.tmpdir(), `redis-ha-verify-loaded-${process.pid}-${++timedRuns}`);
+    const argv = ["-r", "ts-node/register/transpile-only", "-r", path.join(__dirname, "loadedAt.ts")];
+    const workMs = (endedAt: number): number => {
+        const at = fs.existsSync(loadedAt) ? Number(fs.readFileSync(loadedAt, "utf8")) : NaN;
+        fs.rmSync(loadedAt, { force: true });
+        return endedAt - at;
+    };
+    return {
+        argv: [...argv, path.join(PROJECT_DIR, "cli", "verify.ts"), ...args],
+        env: { ...process.env, ...env, REDIS_HA_TEST_LOADED_AT: loadedAt },
+        workMs,
+    };
+}
+
+/**
+ * Runs `npm run verify` with `args` and waits for it. `ms` is its whole wall time; `workMs` leaves
+ * out the start-up (node, ts-node, loading the modules), so that a test can bound what verify does.
+ */
 export function verify(args: string[], env: Record<string, string> = {}) {
     const started = Date.now();
-    const result = spawnSync(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args],
-        {
-            cwd: PROJECT_DIR,
-            encoding: "utf8",
-            timeout: 30_000,
-            env: { ...process.env, ...env },
-        },
-    );
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+    const run = timedVerify(args, env);
+    const result = spawnSync(process.execPath, run.argv, { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000, env: run.env });
+    const ended = Date.now();
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms: ended - started, workMs: run.workMs(ended) };
 }
 
 /** `verify` running in the background, so a test can act meanwhile. */
 export function verifyInBackground(args: string[], env: Record<string, string> = {}) {
     const started = Date.now();
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "cli", "verify.ts"), ...args], {
-        cwd: PROJECT_DIR,
-        timeout: 30_000,
-        env: { ...process.env, ...env },
-    });
+    const run = timedVerify(args, env);
+    const child = spawn(process.execPath, run.argv, { cwd: PROJECT_DIR, timeout: 30_000, env: run.env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (data) => (stdout += data));
     child.stderr.on("data", (data) => (stderr += data));
-    const done = new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) =>
-        child.once("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })),
+    const done = new Promise<{ code: number | null; stdout: string; stderr: string; ms: number; workMs: number }>((resolve) =>
+        child.once("close", (code) => {
+            const ended = Date.now();
+            resolve({ code, stdout, stderr, ms: ended - started, workMs: run.workMs(ended) });
+        }),
     );
     return { done, stderr: () => stderr };
 }

@@ -5,16 +5,14 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 
-/** Folder with the upstream CRD and chart values; CI checks it out beside the project. */
-export const REFERENCE_DIR =
-    process.env.REDIS_HA_REFERENCE_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared", "reference", "spotahome");
+/** The upstream CRD and chart files, kept in the repository unchanged (where from: SOURCE.md there). */
+export const FIXTURE_DIR = path.resolve(__dirname, "..", "fixtures", "spotahome");
 
-function load(file: string): unknown {
-    const full = path.join(REFERENCE_DIR, file);
-    if (!fs.existsSync(full)) {
-        throw new Error(`reference file ${full} is missing (set REDIS_HA_REFERENCE_DIR)`);
-    }
-    return yaml.loadAll(fs.readFileSync(full, "utf8")).find((doc) => doc);
+/** The files of FIXTURE_DIR the tests read, each as upstream has it. */
+export const FIXTURE_FILES = ["databases.spotahome.com_redisfailovers.yaml", "values.yaml", "Chart.yaml"] as const;
+
+function load(file: (typeof FIXTURE_FILES)[number]): unknown {
+    return yaml.loadAll(fs.readFileSync(path.join(FIXTURE_DIR, file), "utf8")).find((doc) => doc);
 }
 
 /** A JSON-schema-like node of an OpenAPI v3 schema. */
@@ -48,6 +46,11 @@ export function failoverValidator(): { schema: SchemaNode; validate: ValidateFun
 /** The chart's default values. */
 export function chartValues(): Record<string, unknown> {
     return load("values.yaml") as Record<string, unknown>;
+}
+
+/** The chart's own description: name, version, appVersion. */
+export function chartMetadata(): { name: string; version: string; appVersion: string } {
+    return load("Chart.yaml") as { name: string; version: string; appVersion: string };
 }
 
 /**

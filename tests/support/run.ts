@@ -2,6 +2,7 @@
 // blocking: tests start several at once and await each where they assert on it.
 
 import { execFile } from "child_process";
+import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "./stacks";
 
@@ -43,4 +44,20 @@ export function memoized(script: string): (...args: string[]) => Promise<Command
         if (!runs.has(key)) runs.set(key, runScript(script, args));
         return runs.get(key)!;
     };
+}
+
+/**
+ * Runs `jobs` (a name to how to start it), at most one per CPU core at a time, and gives their
+ * results by name: independent commands in the time of a few, without a crowd that starves each.
+ */
+export async function perCore<T>(jobs: Record<string, () => Promise<T>>): Promise<Record<string, T>> {
+    const queue = Object.entries(jobs);
+    const results: Record<string, T> = {};
+    const next = async (): Promise<void> => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+            results[job[0]] = await job[1]();
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(os.availableParallelism(), queue.length) }, next));
+    return results;
 }

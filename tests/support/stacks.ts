@@ -1,10 +1,12 @@
 // The shipped stack files as config maps, and ways to change one setting for a test.
 
 import * as path from "path";
+import { loadConfig } from "../../config/load";
 import { runProgram } from "../../plan/mockRuntime";
+import { redisHa } from "../../program/redisHa";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 import { readStackFile } from "../../config/stackFile";
-import type { FailoverRenderOptions } from "../../components/redisFailover";
+import type { FailoverRenderOptions } from "../../render/failover";
 import type { StackConfig } from "../../config/types";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -65,7 +67,7 @@ export function runWithConfig(
         stack,
         config,
         secretKeys,
-        programPath: path.join(PROJECT_DIR, "index.ts"),
+        program: () => redisHa(loadConfig(), stack),
         invoke: (token, inputs) => answerInvoke(account, token, inputs),
     });
 }

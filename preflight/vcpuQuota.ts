@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeConfig } from "../config/types";
-import { MANAGED_BY } from "./nodeIdentity";
+import { MANAGED_BY } from "../render/nodeIdentity";
 
 /** Service Quotas code of "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", in vCPUs. */
 export const STANDARD_ON_DEMAND_VCPU_QUOTA = "L-1216C47A";

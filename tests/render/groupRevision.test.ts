@@ -1,12 +1,12 @@
-// The group revision the post-deploy check watches (providers/groupRevision.ts): what changes it,
+// The group revision the post-deploy check watches (render/groupRevision.ts): what changes it,
 // from a stack file to the RedisHealthCheck's inputs.
 
 import * as assert from "assert";
-import { frontRevision } from "../../components/frontRevision";
-import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { parseStackConfigOrThrow } from "../../config";
+import { frontRevision } from "../../render/front";
+import { buildRedisFailoverManifest } from "../../render/failover";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { ProgramRun } from "../../plan/mockRuntime";
-import { canonicalJson, groupRevision, operatorRevisionPart } from "../../providers/groupRevision";
+import { canonicalJson, groupRevision, operatorRevisionPart } from "../../render/groupRevision";
 import { renderOptions, runWithConfig, stackConfig, withSetting } from "../support/stacks";
 
 const INSTANCES = "redis-ha:instances";
@@ -26,7 +26,7 @@ function revisionOf(raw: Record<string, string>, purpose = "cache", nodeInstance
     });
 }
 
-describe("providers: group revision", () => {
+describe("render: group revision", () => {
     const prod = stackConfig("prod");
     // Computed in each test, not once at load: the front's gate is read from disk when rendered.
     let base: string;

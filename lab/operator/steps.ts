@@ -4,9 +4,10 @@
 // Lines a lab adds of its own (bind, dir, port of a sentinel, logs) are not here: see redisLab.ts.
 
 import IORedis from "ioredis";
-import { OPERATOR_REDIS_COMMAND, redisCommand, redisConfigLines, sentinelConfigLines } from "../render/redisConfig";
-import { MASTER_NAME } from "../facts/operator";
-import type { GroupSpec } from "./redisLab";
+import { OPERATOR_REDIS_COMMAND } from "../../facts/operator";
+import { redisCommand, redisConfigLines, sentinelConfigLines } from "../../render/redisConfig";
+import { MASTER_NAME } from "../../facts/operator";
+import type { GroupSpec } from "../redisLab";
 
 /** An address a step connects to. */
 export interface Address {

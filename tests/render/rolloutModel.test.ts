@@ -4,11 +4,12 @@
 // required anti-affinity stalls; without matchLabelKeys a rollout can end with two on one node.
 
 import * as assert from "assert";
-import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { nodeName } from "../../components/nodeIdentity";
-import { componentSelector, HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY } from "../../render/placement";
+import { buildRedisFailoverManifest } from "../../render/failover";
+import { nodeName } from "../../render/nodeIdentity";
+import { componentSelector } from "../../facts/operator";
+import { HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY } from "../../render/placement";
 import { ModelNode, ModelPlacement, resolveFenceposts, RolloutInput, simulateRollout } from "../../render/rolloutModel";
-import { parseStackConfigOrThrow } from "../../config";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { InstanceConfig, StackConfig } from "../../config/types";
 import { DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
 import { renderOptions, stackConfig } from "../support/stacks";
@@ -68,7 +69,7 @@ function withoutMatchLabelKeys(placement: ModelPlacement): ModelPlacement {
     };
 }
 
-describe("components: sentinel rollouts under the scheduler (render/rolloutModel.ts)", () => {
+describe("render: sentinel rollouts under the scheduler (rolloutModel)", () => {
     const prod = parseStackConfigOrThrow(stackConfig("prod"));
     const auth = prod.instances.find((i) => i.purpose === "auth")!;
 

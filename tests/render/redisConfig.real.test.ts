@@ -8,9 +8,10 @@ import * as fs from "fs";
 import IORedis from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { OPERATOR_REDIS_COMMAND, redisCommand } from "../../render/redisConfig";
-import { parseStackConfigOrThrow } from "../../config";
-import { operatorRedisConf } from "../../lab/operatorSteps";
+import { OPERATOR_REDIS_COMMAND } from "../../facts/operator";
+import { redisCommand } from "../../render/redisConfig";
+import { parseStackConfigOrThrow } from "../../config/parse";
+import { operatorRedisConf } from "../../lab/operator/steps";
 import { answersPing, freePort, killOnExit, waitFor } from "../../lab/redisLab";
 import { stackConfig } from "../support/stacks";
 
@@ -35,7 +36,7 @@ async function startAsPod(dir: string, args: string[]) {
     };
 }
 
-describe("components: the rendered redis command in a real redis-server, before any CONFIG SET", () => {
+describe("render: the rendered redis command in a real redis-server, before any CONFIG SET", () => {
     let root: string;
     before(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-startup-"))));
     after(() => fs.rmSync(root, { recursive: true, force: true }));

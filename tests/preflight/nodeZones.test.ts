@@ -2,10 +2,11 @@
 // available group over at least two availability zones.
 
 import * as assert from "assert";
-import { checkNodeZones, nodeZonesProblem } from "../../components/nodeZones";
-import { nodeComponentName, nodeTags } from "../../components/nodeIdentity";
+import { checkNodeZones, nodeZonesProblem } from "../../preflight/nodeZones";
+import { nodeComponentName, nodeTags } from "../../render/nodeIdentity";
 import { RedisNode } from "../../components/redisNode";
-import { NodeConfig, parseStackConfigOrThrow } from "../../config";
+import { NodeConfig } from "../../config/types";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 import { stackConfig } from "../support/stacks";
@@ -20,7 +21,7 @@ async function zonesOf(nodes: NodeConfig[], account: SimulatedAccount = DEFAULT_
     return result;
 }
 
-describe("components: nodes over zones", () => {
+describe("preflight: nodes over zones", () => {
     it("names the first node of a purpose as a single node was always named, then -2, -3", () => {
         assert.deepStrictEqual(
             [0, 1, 2].map((index) => nodeComponentName("auth", index)),

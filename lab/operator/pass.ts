@@ -1,10 +1,10 @@
 // The steps of one operator pass (CheckAndHeal, spotahome/redis-operator `operator/redisfailover/
-// checker.go`) after its early returns, on a group in motion (lab/operatorMotion.ts). What each step
+// checker.go`) after its early returns, on a group in motion (lab/operator/motion.ts). What each step
 // asks and sends is in `service/redis/client.go`; the lab's versions of the commands are in
-// lab/operatorSteps.ts.
+// lab/operator/steps.ts.
 
-import type { MotionPod, OperatorInMotion } from "./operatorMotion";
-import { HOST } from "./redisLab";
+import type { MotionPod, OperatorInMotion } from "./motion";
+import { HOST } from "../redisLab";
 import {
     Address,
     newSentinelMonitor,
@@ -15,8 +15,8 @@ import {
     setRedisCustomConfig,
     setSentinelCustomConfig,
     withClient,
-} from "./operatorSteps";
-import { MASTER_NAME } from "../facts/operator";
+} from "./steps";
+import { MASTER_NAME } from "../../facts/operator";
 
 const address = (pod: MotionPod): Address => ({ host: pod.server.host ?? HOST, port: pod.server.port });
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { checkVcpuQuota, isStandardFamily, vcpuQuotaProblem } from "../../components/vcpuQuota";
-import { NodeConfig } from "../../config";
+import { checkVcpuQuota, isStandardFamily, vcpuQuotaProblem } from "../../preflight/vcpuQuota";
+import { NodeConfig } from "../../config/types";
 import { recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
 
@@ -17,7 +17,7 @@ async function measure(account: SimulatedAccount, nodes: NodeConfig[] = NODES) {
     return result;
 }
 
-describe("components: vCPU quota preflight", () => {
+describe("preflight: the vCPU quota", () => {
     it("knows which families the Standard On-Demand quota covers", () => {
         for (const type of ["t3.small", "m5.large", "c6i.xlarge", "r7g.large", "i4i.large", "z1d.large"])
             assert.ok(isStandardFamily(type), type);

@@ -12,6 +12,7 @@ import {
     labelKeyProblem,
     labelValueProblem,
     linuxUserProblem,
+    parseK8sMemoryBytes,
     parseQuantity,
     parseRedisBytes,
     quantityProblem,
@@ -150,5 +151,15 @@ describe("facts/patterns: shared grammars", () => {
         );
         refuses((line) => sentinelDirectiveProblem(line), ["sentinel parallel-syncs mymaster 1"], /sentinel.conf line/);
         assert.match(sentinelDirectiveProblem("quorum 1", true) ?? "", /quorum/);
+    });
+    it("reads Kubernetes memory quantities", () => {
+        assert.strictEqual(parseK8sMemoryBytes("512Mi"), 512 * 1024 ** 2);
+        assert.strictEqual(parseK8sMemoryBytes("1Gi"), 1024 ** 3);
+        assert.strictEqual(parseK8sMemoryBytes("1G"), 1e9);
+        assert.strictEqual(parseK8sMemoryBytes("128974848"), 128974848);
+        assert.strictEqual(parseK8sMemoryBytes("129e6"), 129e6);
+        assert.strictEqual(parseK8sMemoryBytes("1.5Gi"), 1.5 * 1024 ** 3);
+        assert.strictEqual(parseK8sMemoryBytes("512mb"), undefined);
+        assert.strictEqual(parseK8sMemoryBytes("Mi"), undefined);
     });
 });

@@ -3,14 +3,14 @@
 
 import { ValidateFunction } from "ajv";
 import * as assert from "assert";
-import { buildRedisFailoverManifest } from "../../components/redisFailover";
-import { parseStackConfigOrThrow } from "../../config";
+import { buildRedisFailoverManifest } from "../../render/failover";
+import { parseStackConfigOrThrow } from "../../config/parse";
 import { podSelector } from "../../facts/operator";
 import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";
 import { renderOptions } from "../support/stacks";
 import { stackConfig, withSetting } from "../support/stacks";
 
-describe("components: RedisFailover placement and replication safety", () => {
+describe("render: RedisFailover placement and replication safety", () => {
     let schema: SchemaNode;
     let validate: ValidateFunction;
     before(() => ({ schema, validate } = failoverValidator()));

@@ -6,13 +6,13 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../render/redisShutdown";
-import { MASTER_NAME, RESYNC_SECONDS, sentinelServiceEnv, SHUTDOWN_SCRIPT_KEY } from "../facts/operator";
-import { LabDns } from "./dns";
-import { motionRedisPassing, motionSentinelsPassing } from "./operatorPass";
-import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "./redisLab";
-import { operatorRedisArgs, withClient } from "./operatorSteps";
-import type { ServiceAddress } from "./service";
+import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../../render/redisShutdown";
+import { MASTER_NAME, RESYNC_SECONDS, sentinelServiceEnv, SHUTDOWN_SCRIPT_KEY } from "../../facts/operator";
+import { LabDns } from "../dns";
+import { motionRedisPassing, motionSentinelsPassing } from "./pass";
+import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "../redisLab";
+import { operatorRedisArgs, withClient } from "./steps";
+import type { ServiceAddress } from "../service";
 
 /** A pod's phase as the operator's check reads it (`util/pod.go`: Pending, or deleting). */
 export type PodPhase = "Running" | "Pending" | "Terminating";
