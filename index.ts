@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config/load";
 import { redisHa } from "./program/redisHa";
 
-export const { instances, appEnv, appSentinelEnv, operatorNamespace, appEnvSecret, managedNodes, vcpuQuota, nodeZones } = redisHa(
+export const { instances, appEnv, appSentinelEnv, operatorNamespace, appEnvSecret, managedNodes, vcpuQuota, nodeZones, backups } = redisHa(
     loadConfig(),
     pulumi.getStack(),
 );

@@ -16,13 +16,15 @@ export interface RedisAlertsArgs {
     namespace: string;
     /** The instances. */
     instances: InstanceConfig[];
+    /** The backed-up groups: their CronJob and how long without a successful run alerts. */
+    backups?: Array<{ purpose: string; cronJob: string; afterSeconds: number }>;
 }
 
 /** A PodMonitor for the redis and sentinel exporters and one PrometheusRule for all instances. */
 export class RedisAlerts extends pulumi.ComponentResource {
     constructor(name: string, args: RedisAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:monitoring:RedisAlerts", name, {}, opts);
-        const manifests = alertManifests(args.config, args.namespace, args.instances);
+        const manifests = alertManifests(args.config, args.namespace, args.instances, args.backups);
         new k8s.apiextensions.CustomResource(`${name}-podmonitor`, manifests.podMonitor, { parent: this });
         new k8s.apiextensions.CustomResource(`${name}-rules`, manifests.prometheusRule, { parent: this });
         this.registerOutputs({});

@@ -34,3 +34,5 @@ export type AppSecretsConfig = StackConfig["appSecrets"];
 export type ExternalSecretTarget = AppSecretsConfig["externalSecrets"][number];
 /** Prometheus-operator monitoring of the instances. */
 export type AlertsConfig = StackConfig["alerts"];
+/** Scheduled backups of the data-holding instances to S3 (absent: none). */
+export type BackupConfig = NonNullable<StackConfig["backup"]>;

@@ -236,3 +236,23 @@ export function goDurationProblem(value: string): string | undefined {
 export function parseK8sMemoryBytes(text: string): number | undefined {
     return quantityProblem(text, "memory") ? undefined : parseQuantity(text);
 }
+
+/**
+ * An S3 general purpose bucket name (S3 User Guide, "General purpose bucket naming rules"): 3 to 63
+ * lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no two
+ * dots in a row, not an IP address, not starting `xn--` or ending `-s3alias`.
+ */
+export function s3BucketProblem(value: string): string | undefined {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value))
+        return "is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit";
+    if (value.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(value) || value.startsWith("xn--") || value.endsWith("-s3alias"))
+        return "is not an S3 bucket name: no two dots in a row, not an IP address, not xn--… or …-s3alias";
+    return undefined;
+}
+
+/** An S3 key prefix: empty, or path segments of letters, digits and !-_.*'() each ending in "/". */
+export function s3PrefixProblem(value: string): string | undefined {
+    return /^([A-Za-z0-9!_.*'()-]+\/)*$/.test(value)
+        ? undefined
+        : "is not a key prefix: segments of letters, digits and !-_.*'() each ending with /, e.g. redis/";
+}

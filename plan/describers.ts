@@ -140,6 +140,28 @@ function localCommand(inputs: Inputs): string {
     return parts.join(" ");
 }
 
+/** A backup CronJob: when, from which images, to where (its upload step's parameters). */
+function cronJob(inputs: Inputs): string {
+    const pod = get(inputs, "spec", "jobTemplate", "spec", "template", "spec") as Inputs;
+    const images = [...((pod.initContainers as Inputs[]) ?? []), ...((pod.containers as Inputs[]) ?? [])].map((c) => text(c.image));
+    return `name=${name(inputs)} schedule="${text(get(inputs, "spec", "schedule"))}" concurrency=${text(get(inputs, "spec", "concurrencyPolicy"))} images=${images.join(",")}`;
+}
+
+function lifecycle(inputs: Inputs): string {
+    const rules = (inputs.rules as Inputs[] | undefined) ?? [];
+    return rules
+        .map(
+            (r) =>
+                `${text(get(r, "filter", "prefix"))}: expire after ${text(get(r, "expiration", "days"))} days (noncurrent ${text(get(r, "noncurrentVersionExpiration", "noncurrentDays"))})`,
+        )
+        .join("; ");
+}
+
+function bucketEncryption(inputs: Inputs): string {
+    const rule = get(inputs, "rules", "0", "applyServerSideEncryptionByDefault") as Inputs | undefined;
+    return `default encryption=${text(rule?.sseAlgorithm)}${rule?.kmsMasterKeyId ? ` key=${text(rule.kmsMasterKeyId)}` : ""}`;
+}
+
 /** One describer per resource type the program creates; other types print no detail line. */
 const DESCRIBERS: Record<string, Describer> = {
     "pulumi:providers:kubernetes": kubernetesProvider,
@@ -164,6 +186,14 @@ const DESCRIBERS: Record<string, Describer> = {
     "pulumi-nodejs:dynamic:Resource": healthCheck,
     "command:remote:Command": remoteCommand,
     "command:local:Command": localCommand,
+    "kubernetes:batch/v1:CronJob": cronJob,
+    "aws:s3/bucket:Bucket": (inputs) => `bucket=${text(inputs.bucket)}`,
+    "aws:s3/bucketVersioning:BucketVersioning": (inputs) => `versioning=${text(get(inputs, "versioningConfiguration", "status"))}`,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (inputs) =>
+        `public access blocked: acls=${inputs.blockPublicAcls} policy=${inputs.blockPublicPolicy}`,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucketEncryption,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lifecycle,
+    "aws:iam/userPolicy:UserPolicy": (inputs) => `policy=${text(inputs.policy)}`,
 };
 
 /** The settings that matter for one resource, on one line ("" for a type without a describer). */

@@ -94,6 +94,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { ...inputs, result: PASSWORD_PLACEHOLDER };
         case "aws:ec2/instance:Instance":
             return { ...inputs, privateIp: KNOWN_AFTER_DEPLOY, arn: KNOWN_AFTER_DEPLOY };
+        // An S3 bucket's ARN is its name's (no account, no region in it).
+        case "aws:s3/bucket:Bucket":
+            return { ...inputs, arn: `arn:aws:s3:::${String(inputs.bucket)}` };
+        case "aws:iam/accessKey:AccessKey":
+            return { ...inputs, secret: KNOWN_AFTER_DEPLOY };
         case "aws:secretsmanager/secret:Secret":
             return { ...inputs, arn: KNOWN_AFTER_DEPLOY };
         case "pulumi-nodejs:dynamic:Resource":

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "../components/appSecrets";
 import { RedisAlerts } from "../components/redisAlerts";
+import { RedisBackups } from "../components/redisBackups";
 import { RedisFailover } from "../components/redisFailover";
 import { RedisFront } from "../components/redisFront";
 import { RedisNode } from "../components/redisNode";
@@ -15,6 +16,7 @@ import { StackConfig } from "../config/types";
 import { checkNodeZones, NodeZones } from "../preflight/nodeZones";
 import { checkVcpuQuota, VcpuQuotaFigures } from "../preflight/vcpuQuota";
 import { sentinelClientSettings, SentinelClientSettings } from "../render/failover";
+import { backupAlertAfterSeconds, backupKeyPrefix, backupName } from "../render/backup";
 import { frontRevision } from "../render/front";
 import { operatorRevisionPart } from "../render/groupRevision";
 import { nodeComponentName } from "../render/nodeIdentity";
@@ -72,6 +74,8 @@ export interface RedisHaOutputs {
     vcpuQuota?: pulumi.Output<VcpuQuotaFigures>;
     /** The zone preflight's findings (each purpose's node subnets and their zones), when it ran. */
     nodeZones?: pulumi.Output<NodeZones>;
+    /** Where the backups are, when configured: the bucket, and each backed-up purpose's key prefix. */
+    backups?: { bucket: pulumi.Output<string>; prefixes: Record<string, string> };
 }
 
 /**
@@ -215,10 +219,35 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
           )
         : undefined;
 
+    // Scheduled backups of the listed data-holding groups, each after its RedisFailover (whose Secret
+    // holds the password the take step uses).
+    const backedUp = stack.instances.filter((instance) => stack.backup?.instances.includes(instance.purpose));
+    const backups = stack.backup
+        ? new RedisBackups(
+              "redis-backup",
+              {
+                  config: stack.backup,
+                  instances: backedUp,
+                  namespace: stack.namespace,
+                  dependsOn: backedUp.map((instance) => failovers.get(instance.purpose)!),
+                  stack: stackName,
+                  kubernetesProvider: provider,
+              },
+              { providers: [provider] },
+          )
+        : undefined;
+
     if (stack.alerts.enabled) {
+        const backupAlerts = stack.backup
+            ? backedUp.map((instance) => ({
+                  purpose: instance.purpose,
+                  cronJob: backupName(instance.name),
+                  afterSeconds: backupAlertAfterSeconds(stack.backup!.schedule),
+              }))
+            : [];
         new RedisAlerts(
             "redis-alerts",
-            { config: stack.alerts, namespace: stack.namespace, instances: stack.instances },
+            { config: stack.alerts, namespace: stack.namespace, instances: stack.instances, backups: backupAlerts },
             { providers: [provider], dependsOn: [namespace] },
         );
     }
@@ -242,5 +271,12 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
         ),
         vcpuQuota: preflights.vcpuQuota,
         nodeZones: preflights.nodeZones,
+        backups:
+            backups && stack.backup
+                ? {
+                      bucket: backups.bucket,
+                      prefixes: Object.fromEntries(backedUp.map((i) => [i.purpose, backupKeyPrefix(stack.backup!, i.name)])),
+                  }
+                : undefined,
     };
 }

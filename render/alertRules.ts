@@ -106,8 +106,32 @@ export function instanceAlertRules(namespace: string, instance: InstanceConfig, 
     return rules;
 }
 
+/**
+ * The backup alert of one group: no successful run of its CronJob within two schedules, or none
+ * at all that long after it was created. kube-state-metrics' series (docs/metrics/workload/
+ * cronjob-metrics.md: `kube_cronjob_status_last_successful_time`, from v2.5.0, present only once a
+ * run succeeded; `kube_cronjob_created`), labelled `namespace` and `cronjob`.
+ */
+export function backupAlertRule(namespace: string, instance: InstanceConfig, cronJob: string, afterSeconds: number): AlertRule {
+    const selector = `namespace="${namespace}",cronjob="${cronJob}"`;
+    const last = `kube_cronjob_status_last_successful_time{${selector}}`;
+    const created = `kube_cronjob_created{${selector}}`;
+    return {
+        alert: "RedisBackupMissing",
+        expr: `time() - ${last} > ${afterSeconds} or (time() - ${created} > ${afterSeconds} unless on(namespace, cronjob) ${last})`,
+        for: "0m",
+        labels: { severity: "critical", purpose: instance.purpose, redisfailover: instance.name },
+        annotations: { summary: `${instance.name}: no backup succeeded within ${afterSeconds / 3600} h (two schedules)` },
+    };
+}
+
 /** The PodMonitor of every exporter the RedisFailovers run, and one PrometheusRule for all instances. */
-export function alertManifests(config: AlertsConfig, namespace: string, instances: InstanceConfig[]) {
+export function alertManifests(
+    config: AlertsConfig,
+    namespace: string,
+    instances: InstanceConfig[],
+    backups: Array<{ purpose: string; cronJob: string; afterSeconds: number }> = [],
+) {
     const labels = { ...config.labels, [MANAGED_BY_LABEL]: PROJECT };
     return {
         podMonitor: {
@@ -129,7 +153,12 @@ export function alertManifests(config: AlertsConfig, namespace: string, instance
             spec: {
                 groups: instances.map((instance) => ({
                     name: `redis-ha-${instance.name}`,
-                    rules: instanceAlertRules(namespace, instance, config.memoryRatio),
+                    rules: [
+                        ...instanceAlertRules(namespace, instance, config.memoryRatio),
+                        ...backups
+                            .filter((backup) => backup.purpose === instance.purpose)
+                            .map((backup) => backupAlertRule(namespace, instance, backup.cronJob, backup.afterSeconds)),
+                    ],
                 })),
             },
         },

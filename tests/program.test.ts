@@ -135,7 +135,7 @@ describe("program (index.ts)", () => {
             .filter((r) => r.protect)
             .map((r) => r.name)
             .sort();
-        assert.deepStrictEqual(protectedNames, ["auth-redis-failover", "redis-namespace", "redis-operator-crd"]);
+        assert.deepStrictEqual(protectedNames, ["auth-redis-failover", "redis-backup-bucket", "redis-namespace", "redis-operator-crd"]);
         const auth = failovers.find((f) => f.name === "auth-redis-failover")!;
         const storage = (auth.inputs.spec as { redis: { storage: { keepAfterDeletion: boolean; persistentVolumeClaim: unknown } } }).redis
             .storage;

@@ -200,6 +200,23 @@ function clusterRule(view: StackView) {
         view.problem(["cluster"], "is required when nodes are declared: the cluster they join");
 }
 
+/** backup.instances[i]: names an instance, one that holds data (the others are caches: nothing to restore). */
+function backupInstancesRule(view: StackView) {
+    const listed = field(view.value, "backup", "instances");
+    (Array.isArray(listed) ? listed : []).forEach((purpose, index) => {
+        if (typeof purpose !== "string" || purpose.trim() === "") return;
+        if (!view.purposes.includes(purpose)) return view.problem(["backup", "instances", index], `names no instance; ${view.defined}`);
+        const instance = instanceOf(view.value, purpose);
+        // As the instance schema decides it: holdsData, else "has a persistent volume claim".
+        const holdsData = field(instance, "holdsData") ?? field(instance, "redis", "storage", "kind") === "persistentVolumeClaim";
+        if (holdsData !== true)
+            view.problem(
+                ["backup", "instances", index],
+                `${purpose} holds no data (instances.${purpose}.holdsData is false): only data-holding instances are backed up`,
+            );
+    });
+}
+
 /** Each purpose managed nodes are declared for in turn, `rules` in order on it. */
 const eachNodePurpose =
     (...rules: Array<(view: StackView, purpose: string) => void>) =>
@@ -227,6 +244,7 @@ const CROSS_RULES: Array<{ key: string; check: (view: StackView) => void; needsI
     { key: "appSecrets.recoveryWindowInDays", check: recoveryWindowRule, needsInstances: true },
     { key: "nodes.<purpose>", check: eachNodePurpose(nodeInstanceRule, nodeNameRule), needsInstances: true },
     { key: "cluster", check: clusterRule, needsInstances: true },
+    { key: "backup.instances[i]", check: backupInstancesRule, needsInstances: true },
 ];
 
 /** Runs CROSS_RULES on the stack (zod superRefine). */

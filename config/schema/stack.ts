@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { dnsLabelProblem, imageReferenceProblem } from "../../facts/patterns";
 import { alertsSchema, appEnvSchema, appSecretsSchema, verifySchema } from "./apps";
+import { backupSchema } from "./backup";
 import { clusterSchema, nodesSchema } from "./cluster";
 import { ALWAYS, grammar, labelKey, strict } from "./common";
 import { crossRules } from "./crossRules";
@@ -35,6 +36,7 @@ function stackShape(stackName: string) {
         verify: verifySchema,
         appSecrets: appSecretsSchema(stackName),
         alerts: alertsSchema,
+        backup: backupSchema,
     };
 }
 
@@ -60,12 +62,18 @@ function buildStackSchema(stackName: string) {
                     ...stack.appSecrets,
                     recoveryWindowInDays: stack.appSecrets.recoveryWindowInDays ?? (protectData ? 7 : 0),
                 };
+                // Every data-holding instance unless the list names some.
+                const backup = stack.backup && {
+                    ...stack.backup,
+                    instances: stack.backup.instances ?? instances.filter((instance) => instance.holdsData).map((i) => i.purpose),
+                };
                 // The cluster is only used, and so only handed on, when nodes are managed.
                 return {
                     ...stack,
                     protectData,
                     instances,
                     appSecrets,
+                    backup,
                     ...(cluster && stack.nodes.length > 0 ? { cluster } : {}),
                 };
             })
