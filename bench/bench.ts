@@ -25,6 +25,7 @@ import { recommendedSentinelClientOptions } from "./clientSettings";
 import { runNodeDrills } from "./nodeDrill";
 import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
+import { runBackupDrill } from "./backupDrill";
 import { countLost, median, medianRange, PROJECT_DIR, scriptCommand, sleep } from "./support";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
@@ -234,6 +235,7 @@ const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after
        npm run bench -- --drill nodes [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --min-replicas-max-lag 10]
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
        npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
+       npm run bench -- --drill backup [--trials 5 --keys 100000,1000000]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -273,6 +275,7 @@ runCommand(
             "failover-timeout": { type: "string" },
             "skip-drill": { type: "boolean" },
             drill: { type: "string" },
+            keys: { type: "string" },
             "partition-seconds": { type: "string" },
             "min-replicas-max-lag": { type: "string" },
             paths: { type: "string" },
@@ -302,9 +305,14 @@ runCommand(
                 await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES), flags.log === true);
                 return 0;
             }
+            if (flags.drill === "backup") {
+                const counts = (flags.keys ?? "100000,1000000").split(",").map((text) => wholeNumber("keys", text, 0, 1));
+                await runBackupDrill(root, trials, counts);
+                return 0;
+            }
             if (flags.drill !== undefined) {
                 if (flags.drill !== "nodes")
-                    throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes", "paths" and "motion"`);
+                    throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion" and "backup"`);
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,
