@@ -13,6 +13,7 @@ import { startS3, LabS3 } from "../../lab/s3";
 import { LabGroup, startGroup, stopGroup } from "../../lab/redisLab";
 import { backupKeyPrefix, backupTakeScript, backupUploadScript } from "../../render/backup";
 import { quickSpec, serverCall } from "../support/health";
+import { PROJECT_DIR } from "../support/stacks";
 
 const FAILOVER = "auth-redis";
 const BUCKET = "redis-ha-lab-backups";
@@ -108,6 +109,59 @@ describe("full: the backup Job's steps against a real group and an S3 server", f
         assert.strictEqual(check.code, 0, check.output);
         assert.match(check.output, /\[info\] 1100 keys read/);
         assert.match(check.output, /\[info\] 100 expires/);
+    });
+
+    it("restores that object into a fresh group: every key, value and TTL; refuses a group holding keys without --force", async () => {
+        const listed = await aws(s3, "s3api", "list-objects-v2", "--bucket", BUCKET, "--query", "Contents[].Key", "--output", "text");
+        const object = `s3://${BUCKET}/${listed.trim().split(/\s+/)[0]}`;
+        const fresh = await startGroup(quickSpec({ name: "restored", redisCount: 2, sentinelCount: 1, password }), root);
+        try {
+            const sentinel = `${fresh.sentinels[0].host ?? "127.0.0.1"}:${fresh.sentinels[0].port}`;
+            const restore = (...extra: string[]) =>
+                new Promise<{ code: number; output: string }>((resolve) =>
+                    execFile(
+                        process.execPath,
+                        [
+                            "-r",
+                            "ts-node/register/transpile-only",
+                            path.join(PROJECT_DIR, "cli", "restore.ts"),
+                            "--from",
+                            object,
+                            "--sentinel",
+                            sentinel,
+                            ...extra,
+                        ],
+                        {
+                            cwd: PROJECT_DIR,
+                            env: { ...process.env, ...awsEnv(s3), PATH: `/usr/bin:${process.env.PATH}`, REDIS_PASSWORD: password },
+                        },
+                        (error, stdout, stderr) =>
+                            resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+                    ),
+                );
+            const first = await restore();
+            assert.strictEqual(first.code, 0, first.output);
+            assert.match(first.output, /restored 1100 keys .*db0 1100/);
+            const master = fresh.redis[0];
+            assert.strictEqual(Number(await serverCall(master, password, "DBSIZE")), 1100);
+            for (const i of [0, 499, 999]) assert.strictEqual(await serverCall(master, password, "GET", `key:${i}`), `value ${i}`);
+            for (const i of [0, 99]) {
+                const ttl = Number(await serverCall(master, password, "TTL", `ttl:${i}`));
+                assert.ok(ttl > 3000 && ttl <= 3600, `ttl:${i} keeps its TTL (${ttl} s)`);
+            }
+            assert.strictEqual(Number(await serverCall(master, password, "TTL", "key:0")), -1, "a key without TTL gets none");
+
+            await serverCall(master, password, "SET", "key:0", "changed");
+            const refused = await restore();
+            assert.strictEqual(refused.code, 1, refused.output);
+            assert.match(refused.output, /holds 1100 keys; nothing restored/);
+            assert.strictEqual(await serverCall(master, password, "GET", "key:0"), "changed", "nothing was written");
+            const forced = await restore("--force");
+            assert.strictEqual(forced.code, 0, forced.output);
+            assert.strictEqual(await serverCall(master, password, "GET", "key:0"), "value 0");
+        } finally {
+            await stopGroup(fresh);
+        }
     });
 
     it("fails, saying why, when the bucket is missing, the key is unknown or the password is wrong", async () => {

@@ -27,6 +27,7 @@ function cannotRunHere(command: string): string | undefined {
     if (/^pulumi\b/.test(command)) return "needs the Pulumi CLI and a backend";
     if (/\bkubectl\b/.test(command)) return "needs a cluster";
     if (/^aws\b/.test(command)) return "needs an AWS account";
+    if (/^npm run restore\b/.test(command) && /--namespace/.test(command)) return "restores into a real group";
     if (/^npm run verify\b/.test(command) && /--kubeconfig|\.\.\.|--sentinel (?!127\.)/.test(command)) {
         return "reaches a real group (a cluster, or its in-cluster addresses)";
     }
