@@ -9,7 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Redis } from "ioredis";
 import { MASTER_NAME } from "../facts/operator";
-import { parseEndpoint } from "../health/connection";
+import { formatEndpoint, withConnection } from "../health/connection";
+import { askSentinel } from "../health/probes";
 import { openTarget, Reach } from "../health/reach";
 import { runCommand, UsageError } from "./command";
 
@@ -23,6 +24,10 @@ Loads a backup RDB into the group's master (found through its sentinels), every 
   --password-env   environment variable holding the group's password (default REDIS_PASSWORD)
   --force          restore into a group that holds keys, replacing keys of the same name
 Exit status: 0 restored (counts printed), 1 refused or failed (why printed), 2 bad usage.`;
+
+/** Deadline of the question to Sentinel, and of each batch of the copy. */
+const ASK_TIMEOUT_MS = 5000;
+const COPY_TIMEOUT_MS = 60_000;
 
 const run = (file: string, args: string[]) =>
     new Promise<string>((resolve, reject) =>
@@ -128,21 +133,20 @@ runCommand(
             }
             await run("redis-check-rdb", [rdb]);
             const opened = await openRdb(rdb, dir);
+            let code = 1;
             const target = await openTarget(reach, password);
             try {
                 const round = await target.round({ masterName, maxmemoryPolicy: "", redisCount: 0, sentinelCount: 0 });
                 if (round.stop) throw new Error(round.stop);
                 const [sentinel] = round.target.sentinels;
                 const dial = round.target.dial ?? ((endpoint) => endpoint);
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const IORedis = require("ioredis") as typeof import("ioredis").default;
-                const askSentinel = new IORedis({ ...(await dial(sentinel)), lazyConnect: true });
-                await askSentinel.connect();
-                const [host, port] = (await askSentinel.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)) as [string, string];
-                askSentinel.disconnect();
-                const master = new IORedis({ ...(await dial(parseEndpoint(`${host}:${port}`))), password, lazyConnect: true });
-                await master.connect();
-                try {
+                const named = await askSentinel(await dial(sentinel), masterName, ASK_TIMEOUT_MS);
+                if (!named.masterAddress)
+                    throw new Error(
+                        `the sentinel at ${formatEndpoint(sentinel)} names no master ${masterName}: ${named.error ?? "none known"}`,
+                    );
+                const { host, port } = named.masterAddress;
+                code = await withConnection(await dial(named.masterAddress), { password, timeoutMs: COPY_TIMEOUT_MS }, async (master) => {
                     const before = [...(await keyspace(master)).values()].reduce((a, b) => a + b, 0);
                     if (before > 0 && !flags.force) {
                         console.error(
@@ -155,14 +159,13 @@ runCommand(
                     console.log(
                         `restored ${total} keys into the master at ${host}:${port}: ${[...copied].map(([db, n]) => `db${db} ${n}`).join(", ") || "none"}`,
                     );
-                } finally {
-                    master.disconnect();
-                }
+                    return 0;
+                });
             } finally {
                 await target.close();
                 opened.stop();
             }
-            return 0;
+            return code;
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

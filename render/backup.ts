@@ -3,13 +3,12 @@
 // it to S3 encrypted (scripts/backup-upload.sh, in the aws-cli image); the IAM policy its key gets;
 // the alert when no backup succeeded within two schedules. Pure.
 
-import * as fs from "fs";
-import * as path from "path";
 import { BackupConfig, InstanceConfig } from "../config/types";
 import { longestGapMinutes, parseCron } from "../facts/cron";
 import { AUTH_SECRET_KEY, MASTER_NAME, SENTINEL_PORT, sentinelName } from "../facts/operator";
 import { MANAGED_BY_LABEL, PROJECT, serviceHost } from "../facts/project";
 import { authSecretName } from "./failover";
+import { readScript, ScriptName } from "./nodeScripts";
 
 /** The CronJob, its ConfigMap of scripts: `<failover>-backup`. */
 export const backupName = (failover: string) => `${failover}-backup`;
@@ -31,8 +30,9 @@ export interface SentinelAt {
     port: number;
 }
 
-function script(file: string, parameters: Record<string, string>): string {
-    const body = fs.readFileSync(path.resolve(__dirname, "..", "scripts", file), "utf8").replace(/^#!.*\n/, "");
+/** A script with its parameters as shell lines above its text (quoted only where a value needs it). */
+function script(file: ScriptName, parameters: Record<string, string>): string {
+    const body = readScript(file).replace(/^#!.*\n/, "");
     const lines = Object.entries(parameters).map(([name, value]) => `${name}=${shellQuote(value)}`);
     return `#!/bin/sh\n${lines.join("\n")}\n${body}`;
 }

@@ -13,7 +13,7 @@ import { ClusterConfig, Taint } from "../config/types";
 /** Folder of the shell scripts run on the control plane and the nodes. */
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts");
 
-/** The scripts this program runs. */
+/** The scripts this program runs (the backup steps run in a CronJob's pod, render/backup.ts). */
 export type ScriptName =
     | "prepare-node.sh"
     | "join-node.sh"
@@ -22,7 +22,9 @@ export type ScriptName =
     | "label-node.sh"
     | "remove-node.sh"
     | "reset-node.sh"
-    | "reset-over-ssh.sh";
+    | "reset-over-ssh.sh"
+    | "redis-backup.sh"
+    | "backup-upload.sh";
 
 /** Shell put before a script's own text: the SSH plumbing of the steps that run where `pulumi up` runs. */
 const LIBRARIES: Partial<Record<ScriptName, string[]>> = {
