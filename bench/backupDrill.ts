@@ -13,7 +13,7 @@ import { MASTER_NAME } from "../facts/operator";
 import { GroupSpec, startGroup, stopGroup } from "../lab/redisLab";
 import { startS3 } from "../lab/s3";
 import { backupTakeScript, backupUploadScript } from "../render/backup";
-import { median } from "./support";
+import { median, scriptCommand } from "./support";
 
 const BUCKET = "redis-ha-bench-backups";
 
@@ -26,6 +26,17 @@ function step(script: string, file: string, env: NodeJS.ProcessEnv): Promise<num
             [file],
             { env: { PATH: `/usr/bin:/bin:${process.env.PATH}`, HOME: os.tmpdir(), ...env } },
             (error, _out, err) => (error ? reject(new Error(`${path.basename(file)}: ${err}`)) : resolve(Date.now() - started)),
+        ),
+    );
+}
+
+/** Wall time of `npm run restore` (ts-node on cli/restore.ts) with `args`; throws with its output on failure. */
+function restoreRun(args: string[], password: string): Promise<number> {
+    const [node, ...rest] = scriptCommand("cli/restore.ts", ...args);
+    const started = Date.now();
+    return new Promise((resolve, reject) =>
+        execFile(node, rest, { env: { ...process.env, REDIS_PASSWORD: password } }, (error, out, err) =>
+            error ? reject(new Error(`restore: ${out}${err}`)) : resolve(Date.now() - started),
         ),
     );
 }
@@ -50,7 +61,9 @@ async function fill(port: number, password: string, count: number): Promise<void
 /** Prints take and upload time and RDB size for each key count, `trials` runs each. */
 export async function runBackupDrill(root: string, trials: number, counts: number[]): Promise<void> {
     console.log(`\n## backup drill (2 redis, 1 sentinel; take = redis-cli --rdb from the replica + redis-check-rdb; ${trials} trials)`);
-    console.log("| keys | RDB size | take (median, min..max) | upload to s3rver (median) |\n|---|---|---|---|");
+    console.log(
+        "| keys | RDB size | take (median, min..max) | upload to s3rver (median) | restore into an empty group (median, min..max) |\n|---|---|---|---|---|",
+    );
     const s3 = await startS3(root, [BUCKET]);
     const awsEnv = {
         AWS_ACCESS_KEY_ID: s3.accessKeyId,
@@ -74,6 +87,7 @@ export async function runBackupDrill(root: string, trials: number, counts: numbe
                 masterName: MASTER_NAME,
             };
             const group = await startGroup(spec, root);
+            const target = await startGroup({ ...spec, name: `restored-${count}` }, root);
             try {
                 await fill(group.redis[0].port, spec.password, count);
                 const file = path.join(root, `dump-${count}.rdb`);
@@ -88,12 +102,25 @@ export async function runBackupDrill(root: string, trials: number, counts: numbe
                     );
                     uploads.push(await step(backupUploadScript(backup, "bench", file), path.join(root, "upload.sh"), awsEnv));
                 }
+                // Into an emptied group each time: the command as the runbook runs it, less its start-up (a --help run).
+                const startUp = await restoreRun(["--help"], spec.password);
+                const into = `${target.sentinels[0].host ?? "127.0.0.1"}:${target.sentinels[0].port}`;
+                const restores: number[] = [];
+                for (let trial = 0; trial < trials; trial++) {
+                    const flush = new IORedis({ port: target.redis[0].port, host: "127.0.0.1", password: spec.password });
+                    await flush.flushall();
+                    flush.disconnect();
+                    restores.push((await restoreRun(["--from", file, "--sentinel", into], spec.password)) - startUp);
+                }
                 const size = fs.statSync(file).size;
                 console.log(
                     `| ${count.toLocaleString("en")} | ${(size / 1024 ** 2).toFixed(1)} MiB | ${(median(takes) / 1000).toFixed(2)} s ` +
-                        `(${(Math.min(...takes) / 1000).toFixed(2)}..${(Math.max(...takes) / 1000).toFixed(2)}) | ${(median(uploads) / 1000).toFixed(2)} s |`,
+                        `(${(Math.min(...takes) / 1000).toFixed(2)}..${(Math.max(...takes) / 1000).toFixed(2)}) | ${(median(uploads) / 1000).toFixed(2)} s ` +
+                        `| ${(median(restores) / 1000).toFixed(2)} s (${(Math.min(...restores) / 1000).toFixed(2)}..${(Math.max(...restores) / 1000).toFixed(2)}; ` +
+                        `start-up ${(startUp / 1000).toFixed(2)} s not counted) |`,
                 );
             } finally {
+                await stopGroup(target);
                 await stopGroup(group);
             }
         }

@@ -26,6 +26,7 @@ import { runNodeDrills } from "./nodeDrill";
 import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
 import { runBackupDrill } from "./backupDrill";
+import { runMigrationDrill } from "./migrationDrill";
 import { countLost, median, medianRange, PROJECT_DIR, scriptCommand, sleep } from "./support";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
@@ -236,6 +237,7 @@ const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
        npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
        npm run bench -- --drill backup [--trials 5 --keys 100000,1000000]
+       npm run bench -- --drill migration [--trials 5 --keys 100000]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -246,7 +248,9 @@ of the operator's master Service; haproxy: the role check only; front: the shipp
 master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.
 --drill motion runs the group in motion behind its front (lab/operator/motion.ts): a sentinel pod
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
-the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.`;
+the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.
+--drill backup times the backup Job's steps and the restore command; --drill migration moves a
+standalone Redis into a lab group by the README's runbook while an application writes.`;
 
 /** The motion drills' group: the stacks' shape, its limits on the command line. */
 const MOTION_SPEC: GroupSpec = {
@@ -310,9 +314,16 @@ runCommand(
                 await runBackupDrill(root, trials, counts);
                 return 0;
             }
+            if (flags.drill === "migration") {
+                const counts = (flags.keys ?? "100000").split(",").map((text) => wholeNumber("keys", text, 0, 1));
+                await runMigrationDrill(root, trials, counts);
+                return 0;
+            }
             if (flags.drill !== undefined) {
                 if (flags.drill !== "nodes")
-                    throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion" and "backup"`);
+                    throw new UsageError(
+                        `--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion", "backup" and "migration"`,
+                    );
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,

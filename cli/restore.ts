@@ -10,6 +10,7 @@ import * as path from "path";
 import type { Redis } from "ioredis";
 import { MASTER_NAME } from "../facts/operator";
 import { formatEndpoint, withConnection } from "../health/connection";
+import { keysPerDb } from "../health/migration";
 import { askSentinel } from "../health/probes";
 import { openTarget, Reach } from "../health/reach";
 import { runCommand, UsageError } from "./command";
@@ -36,10 +37,9 @@ const run = (file: string, args: string[]) =>
         ),
     );
 
-/** Keys per database, from INFO keyspace (`db0:keys=3,expires=1,...`). */
+/** Keys per database of a connected server. */
 async function keyspace(client: Redis): Promise<Map<number, number>> {
-    const info = await client.info("keyspace");
-    return new Map([...info.matchAll(/^db(\d+):keys=(\d+)/gm)].map((m) => [Number(m[1]), Number(m[2])]));
+    return keysPerDb(await client.info("keyspace"));
 }
 
 /** Starts a redis-server with no network but 127.0.0.1 that loads `rdb`; resolves with a client and a stop. */

@@ -11,6 +11,7 @@ import {
     configChecksum,
     configMapName,
     frontConfigFiles,
+    frontDeploymentAnnotations,
     frontDeploymentSpec,
     frontDisruptionBudgetSpec,
     frontEndpoint,
@@ -65,7 +66,10 @@ export class RedisFront extends pulumi.ComponentResource {
         );
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            { metadata: metadata(frontName(instance.name)), spec: frontDeploymentSpec(instance, render, checksum) },
+            {
+                metadata: { ...metadata(frontName(instance.name)), annotations: frontDeploymentAnnotations(instance) },
+                spec: frontDeploymentSpec(instance, render, checksum),
+            },
             { ...children, dependsOn: [...args.dependsOn, config, ...addressBooks] },
         );
         new k8s.policy.v1.PodDisruptionBudget(

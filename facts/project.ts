@@ -20,3 +20,9 @@ export const CLUSTER_DOMAIN = "cluster.local";
 export function serviceHost(service: string, namespace: string): string {
     return `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
 }
+
+/**
+ * The annotation that tells the Pulumi Kubernetes provider not to wait for an object to become
+ * ready (pulumi-kubernetes `sdk/nodejs/yaml/yaml.ts`, skipAwait: `pulumi.com/skipAwait: "true"`).
+ */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";

@@ -4,6 +4,7 @@
 
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { FrontServers, MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
 import { LabDns } from "./dns";
@@ -45,6 +46,11 @@ export interface FrontOptions {
     /** Outlive this process (`npm run lab`): detached, not killed on exit. */
     daemonize?: boolean;
     readyTimeoutMs?: number;
+    /**
+     * false: only wait until it listens. A group being moved in has no master of its own, so the
+     * front serves nothing until the cut-over (as its pods are not ready in the cluster).
+     */
+    forwarding?: boolean;
 }
 
 /** haproxy.cfg for a lab group: every redis and sentinel by its address. */
@@ -112,9 +118,9 @@ export async function startFront(group: LabGroup, options: FrontOptions): Promis
     };
     try {
         await waitFor(
-            () => child.exitCode === null && answersPing(port, host),
+            () => child.exitCode === null && (options.forwarding === false ? listens(port, host) : answersPing(port, host)),
             options.readyTimeoutMs ?? 15_000,
-            `front on ${host}:${port} forwarding`,
+            `front on ${host}:${port} ${options.forwarding === false ? "listening" : "forwarding"}`,
         );
     } catch (error) {
         stopFront(front);
@@ -122,6 +128,14 @@ export async function startFront(group: LabGroup, options: FrontOptions): Promis
         throw new Error(`${(error as Error).message}${tail ? `; haproxy said:\n${tail}` : ""}`, { cause: error });
     }
     return front;
+}
+
+/** Whether something accepts a TCP connection at host:port. */
+function listens(port: number, host: string): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ port, host }, () => (socket.destroy(), resolve(true)));
+        socket.on("error", () => resolve(false));
+    });
 }
 
 /** Stops a front. */

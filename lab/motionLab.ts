@@ -5,7 +5,7 @@
 import * as path from "path";
 import { LabDns, startDns } from "./dns";
 import { LabFront, startFront, stopFront } from "./front";
-import { OperatorInMotion, PodAddresses } from "./operator/motion";
+import { BootstrapNode, OperatorInMotion, PodAddresses } from "./operator/motion";
 import { LabService, startService } from "./service";
 import { freePort, GroupSpec, startGroup, stopGroup } from "./redisLab";
 
@@ -21,18 +21,27 @@ export interface MotionLab {
 export async function startMotionLab(
     spec: GroupSpec,
     root: string,
-    options: { block: number; passIntervalMs?: number; shutdownWaitSeconds?: number; log?: (line: string) => void },
+    options: {
+        block: number;
+        passIntervalMs?: number;
+        shutdownWaitSeconds?: number;
+        log?: (line: string) => void;
+        /** The pods' redis port (a free one when absent): a Redis moved in listens on the same (config/schema/bootstrap.ts). */
+        redisPort?: number;
+        /** The RedisFailover's `spec.bootstrapNode`: the pods start from their templates, then follow it. */
+        bootstrapNode?: BootstrapNode;
+    },
 ): Promise<MotionLab> {
     const dns = await startDns();
     const addresses = new PodAddresses(options.block);
-    const [redisPort, sentinelPort] = [await freePort(), await freePort()];
+    const [redisPort, sentinelPort] = [options.redisPort ?? (await freePort()), await freePort()];
     const group = await startGroup(
         {
             ...spec,
             ports: { redis: Array(spec.redisCount).fill(redisPort), sentinels: Array(spec.sentinelCount).fill(sentinelPort) },
         },
         root,
-        { place: () => ({ host: addresses.take() }) },
+        { place: () => ({ host: addresses.take() }), operatorFirstPass: options.bootstrapNode === undefined },
     ).catch(async (error) => {
         await dns.close();
         throw error;
@@ -47,6 +56,7 @@ export async function startMotionLab(
         const front = await startFront(group, {
             dir: path.join(group.dir, "front"),
             dns: { server: dns, redisName: names.redis, sentinelName: names.sentinel },
+            forwarding: options.bootstrapNode === undefined,
         });
         return { model, front, dns, sentinelService };
     } catch (error) {

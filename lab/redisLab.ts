@@ -239,7 +239,13 @@ export async function startServer(
 export async function startGroup(
     spec: GroupSpec,
     root: string,
-    options: { daemonize?: boolean; readyTimeoutMs?: number; place?: (kind: "redis" | "sentinel", index: number) => Placement } = {},
+    options: {
+        daemonize?: boolean;
+        readyTimeoutMs?: number;
+        place?: (kind: "redis" | "sentinel", index: number) => Placement;
+        /** false: the pods as their templates start them, before any operator pass (a group being moved in). */
+        operatorFirstPass?: boolean;
+    } = {},
 ): Promise<LabGroup> {
     const dir = path.join(root, spec.name);
     fs.mkdirSync(dir, { recursive: true });
@@ -269,6 +275,7 @@ export async function startGroup(
             group.sentinels.push({ port, pid, dir: serverDir, host, ...(netns ? { netns } : {}) });
             await waitFor(() => answersPing(port, host), 5000, `sentinel on ${host}:${port}`);
         }
+        if (options.operatorFirstPass === false) return group;
         // The operator's check loop (operator/redisfailover/checker.go, CheckAndHeal), once: no
         // master yet, so the oldest becomes master and the others its replicas; customConfig by
         // CONFIG SET on every redis; each sentinel pointed at the master; sentinel customConfig.

@@ -45,6 +45,7 @@ function redisFailover(inputs: Inputs): string {
     const placement = get(redis, "affinity", ...nodeTerm, "matchExpressions", "0") as Inputs | undefined;
     const apart = get(redis, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey");
     const spread = get(redis, "topologySpreadConstraints", "0") as Inputs | undefined;
+    const bootstrap = get(inputs, "spec", "bootstrapNode") as Inputs | undefined;
     return (
         `name=${name(inputs)} sentinels=${text(get(inputs, "spec", "sentinel", "replicas"))} ` +
         `redis=${text(redis.replicas)} storage=${storageText} limits=${text(get(redis, "resources", "limits"))} ` +
@@ -53,7 +54,8 @@ function redisFailover(inputs: Inputs): string {
         (spread === undefined
             ? ""
             : `spread over ${text(spread.topologyKey)} (maxSkew ${text(spread.maxSkew)}, ${text(spread.whenUnsatisfiable)}) `) +
-        `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}`
+        `exporter=${text(get(redis, "exporter", "image"))} auth=${text(get(inputs, "spec", "auth", "secretPath"))}` +
+        (bootstrap === undefined ? "" : ` bootstrapping from ${text(bootstrap.host)}:${text(bootstrap.port)} (no master of its own)`)
     );
 }
 

@@ -15,7 +15,7 @@ import { LoadedConfig } from "../config/load";
 import { StackConfig } from "../config/types";
 import { checkNodeZones, NodeZones } from "../preflight/nodeZones";
 import { checkVcpuQuota, VcpuQuotaFigures } from "../preflight/vcpuQuota";
-import { sentinelClientSettings, SentinelClientSettings } from "../render/failover";
+import { healthCheckOf, sentinelClientSettings, SentinelClientSettings } from "../render/failover";
 import { backupAlertAfterSeconds, backupKeyPrefix, backupName } from "../render/backup";
 import { frontRevision } from "../render/front";
 import { operatorRevisionPart } from "../render/groupRevision";
@@ -154,7 +154,7 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
                     namespace,
                     protect: stack.protectData && instance.holdsData,
                     dependsOn: [operator.crd, operator.release, ...nodesOf(instance.purpose).map((node) => node.ready)],
-                    verify: stack.verify,
+                    verify: healthCheckOf(instance, stack.verify),
                     kubeconfig,
                     // A replaced node, a changed front or operator re-runs the post-deploy check.
                     revision: {

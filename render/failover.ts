@@ -1,7 +1,7 @@
 // What one RedisFailover is: its manifest (Redis + Sentinel placed on the purpose's nodes), the
 // endpoints the operator's Services answer on, and what clients need to reach it. Pure.
 
-import { InstanceConfig, Taint, Toleration } from "../config/types";
+import { InstanceConfig, Taint, Toleration, VerifyConfig } from "../config/types";
 import {
     FailoverComponent,
     LABEL_NAME,
@@ -85,6 +85,27 @@ export interface FailoverRenderOptions {
     sentinelExporter?: boolean;
 }
 
+/**
+ * `spec.bootstrapNode` (api/redisfailover/v1/types.go BootstrapSettings; the port is a string there):
+ * while set, every pass makes each pod a replica of `host` (checker.go checkAndHealBootstrapMode,
+ * heal.go SetExternalMasterOnAll) and points the sentinels at it. Sentinels are allowed so that once
+ * the setting is removed the operator waits instead of promoting a pod at a moment of its choosing:
+ * checker.go, case 0, promotes the oldest only when the sentinels lack quorum (CheckSentinelQuorum)
+ * or every redis still follows 127.0.0.1 (CheckIfMasterLocalhost); the cut-over promotes instead.
+ */
+export function bootstrapNode(from: NonNullable<InstanceConfig["bootstrapFrom"]>) {
+    return { host: from.host, port: String(from.port), allowSentinels: true };
+}
+
+/**
+ * The post-deploy health check of an instance, if any: none while it is moved in, since its rules
+ * (one master among the pods, sentinels agreeing on it) cannot hold before the cut-over;
+ * `npm run migrate -- status` checks that phase instead.
+ */
+export function healthCheckOf(instance: Pick<InstanceConfig, "bootstrapFrom">, verify: VerifyConfig): VerifyConfig | undefined {
+    return verify.enabled && !instance.bootstrapFrom ? verify : undefined;
+}
+
 /** The RedisFailover manifest for one instance (the password lives in the named Secret, not here). */
 export function buildRedisFailoverManifest(instance: InstanceConfig, options: FailoverRenderOptions) {
     const placement = (component: FailoverComponent) => ({
@@ -123,6 +144,7 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
         },
         spec: {
             auth: { secretPath: authSecretName(instance.name) },
+            ...(instance.bootstrapFrom ? { bootstrapNode: bootstrapNode(instance.bootstrapFrom) } : {}),
             sentinel: {
                 replicas: sentinel.replicas,
                 ...(sentinel.resources ? { resources: sentinel.resources } : {}),

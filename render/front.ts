@@ -22,7 +22,7 @@ import {
     MASTER_NAME,
     REDIS_PORT,
 } from "../facts/operator";
-import { MANAGED_BY_LABEL, PROJECT, serviceHost } from "../facts/project";
+import { MANAGED_BY_LABEL, PROJECT, serviceHost, SKIP_AWAIT_ANNOTATION } from "../facts/project";
 import { parseK8sMemoryBytes } from "../facts/patterns";
 import { FRONT_ALIVE_PATH, FRONT_READY_PATH, masterGateSource, renderFrontConfig } from "../front/haproxyConfig";
 import { authSecretName, tolerationFor } from "./failover";
@@ -210,6 +210,15 @@ export function frontDeploymentSpec(instance: InstanceConfig, options: FrontRend
             spec: frontPodSpec(instance, options, configMapName(instance.name, checksum)),
         },
     } satisfies k8s.types.input.apps.v1.DeploymentSpec;
+}
+
+/**
+ * Annotations of the Deployment object. While the group is moved in (`bootstrapFrom`) it has no
+ * master of its own, so no front pod is ready (`/ready` needs a served master) until the cut-over:
+ * `up` must not wait for them.
+ */
+export function frontDeploymentAnnotations(instance: Pick<InstanceConfig, "bootstrapFrom">): Record<string, string> | undefined {
+    return instance.bootstrapFrom ? { [SKIP_AWAIT_ANNOTATION]: "true" } : undefined;
 }
 
 /**

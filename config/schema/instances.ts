@@ -13,6 +13,7 @@ import {
     quantityProblem,
     redisMaxmemoryProblem,
 } from "../../facts/patterns";
+import { bootstrapFromSchema } from "./bootstrap";
 import { redisDirectiveProblem, sentinelDirectiveProblem } from "./directives";
 import { ALWAYS, field, grammar, int, labelKey, labelValue, resourcesSchema, strict, TAINT_EFFECTS } from "./common";
 
@@ -191,6 +192,8 @@ const instanceSchema = strict({
     front: frontSchema,
     // Data that must never be lost; defaults to "has a PVC".
     holdsData: z.boolean().optional(),
+    // Moving a Redis in: the group replicates it until the cut-over (README "Moving a Redis in").
+    bootstrapFrom: bootstrapFromSchema,
 })
     .superRefine((instance, ctx) => {
         const storage = field(instance, "redis", "storage");

@@ -9,7 +9,7 @@ import * as path from "path";
 import { REDIS_TERMINATION_GRACE_SECONDS, redisShutdownScript } from "../../render/redisShutdown";
 import { MASTER_NAME, RESYNC_SECONDS, sentinelServiceEnv, SHUTDOWN_SCRIPT_KEY } from "../../facts/operator";
 import { LabDns } from "../dns";
-import { motionRedisPassing, motionSentinelsPassing } from "./pass";
+import { motionBootstrapPassing, motionRedisPassing, motionSentinelsPassing } from "./pass";
 import { answersPing, HOST, LabGroup, LabServer, labRedisConfig, labSentinelConfig, startServer, waitFor, whenGone } from "../redisLab";
 import { operatorRedisArgs, withClient } from "./steps";
 import type { ServiceAddress } from "../service";
@@ -35,6 +35,16 @@ export class PodAddresses {
     }
 }
 
+/**
+ * The RedisFailover's `spec.bootstrapNode` (api/redisfailover/v1/types.go BootstrapSettings): while
+ * set, the pass is checker.go's checkAndHealBootstrapMode.
+ */
+export interface BootstrapNode {
+    host: string;
+    port: number;
+    allowSentinels: boolean;
+}
+
 export interface MotionOptions {
     dns: LabDns;
     /** The names the front finds each component's pods by. */
@@ -47,6 +57,7 @@ export interface MotionOptions {
     /** The Sentinel Service (`sentinelName`) the preStop hook asks: see `readySentinels`. */
     sentinelService: ServiceAddress;
     log?: (line: string) => void;
+    bootstrapNode?: BootstrapNode;
 }
 
 /** The operator and the kubelet around one lab group started with `PodAddresses` and shared ports. */
@@ -58,6 +69,10 @@ export class OperatorInMotion {
     private timer?: NodeJS.Timeout;
     private passing?: Promise<string>;
     private readonly deletions = new Set<Promise<void>>();
+    /** What each pass of the loop said, in order. */
+    readonly outcomes: string[] = [];
+    /** The custom resource's `spec.bootstrapNode` as the next pass reads it: set or cleared as `up` edits it. */
+    bootstrapNode?: BootstrapNode;
 
     constructor(
         readonly group: LabGroup,
@@ -65,6 +80,7 @@ export class OperatorInMotion {
     ) {
         this.redis = group.redis.map((server) => ({ server, phase: "Running", revision: 1 }));
         this.sentinels = group.sentinels.map((server) => ({ server, phase: "Running", revision: 1 }));
+        this.bootstrapNode = options.bootstrapNode;
         this.publish();
     }
 
@@ -90,7 +106,7 @@ export class OperatorInMotion {
     start(): void {
         const tick = () => {
             this.passing = this.pass().catch((error: Error) => `error: ${error.message}`);
-            void this.passing.then((outcome) => this.log(`operator pass: ${outcome}`));
+            void this.passing.then((outcome) => (this.outcomes.push(outcome), this.log(`operator pass: ${outcome}`)));
         };
         tick();
         this.timer = setInterval(tick, this.options.passIntervalMs ?? RESYNC_SECONDS * 1000);
@@ -113,6 +129,10 @@ export class OperatorInMotion {
         // checker.go: `if !IsRedisRunning { return nil }`, then the same for sentinels
         // (service/check.go AreAllRunning: false while any pod is Pending or being deleted).
         if (!all(this.redis)) return Promise.resolve("early return: a redis pod is not running");
+        // checker.go, CheckAndHeal: `if rf.Bootstrapping() { return r.checkAndHealBootstrapMode(rf) }`,
+        // which asks whether the sentinels run only after the redis steps.
+        const bootstrap = this.bootstrapNode;
+        if (bootstrap) return motionBootstrapPassing(this, bootstrap, all(this.sentinels));
         if (!all(this.sentinels)) return Promise.resolve("early return: a sentinel pod is not running");
         return motionRedisPassing(this).then(async (outcome) =>
             outcome.done ? `${outcome.said}; ${await motionSentinelsPassing(this, outcome.master)}` : outcome.said,

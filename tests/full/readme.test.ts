@@ -28,6 +28,8 @@ function cannotRunHere(command: string): string | undefined {
     if (/\bkubectl\b/.test(command)) return "needs a cluster";
     if (/^aws\b/.test(command)) return "needs an AWS account";
     if (/^npm run restore\b/.test(command) && /--namespace/.test(command)) return "restores into a real group";
+    if (/^npm run migrate\b/.test(command)) return "moves a real Redis into a real group";
+    if (/^export SOURCE_REDIS_PASSWORD=/.test(command)) return "the password of a real Redis";
     if (/^npm run verify\b/.test(command) && /--kubeconfig|\.\.\.|--sentinel (?!127\.)/.test(command)) {
         return "reaches a real group (a cluster, or its in-cluster addresses)";
     }
