@@ -107,9 +107,12 @@ export async function runBackupDrill(root: string, trials: number, counts: numbe
                 const into = `${target.sentinels[0].host ?? "127.0.0.1"}:${target.sentinels[0].port}`;
                 const restores: number[] = [];
                 for (let trial = 0; trial < trials; trial++) {
-                    const flush = new IORedis({ port: target.redis[0].port, host: "127.0.0.1", password: spec.password });
-                    await flush.flushall();
-                    flush.disconnect();
+                    // The group's master now (a restore on a loaded machine may have seen a failover).
+                    for (const server of target.redis) {
+                        const flush = new IORedis({ port: server.port, host: "127.0.0.1", password: spec.password });
+                        if ((await flush.info("replication")).includes("role:master")) await flush.flushall();
+                        flush.disconnect();
+                    }
                     restores.push((await restoreRun(["--from", file, "--sentinel", into], spec.password)) - startUp);
                 }
                 const size = fs.statSync(file).size;
