@@ -62,7 +62,8 @@ async function groupServers(flags: Record<string, string | boolean | undefined>,
             .filter((member) => member.component === "redis")
             .map(async (member) => ({ address: member.address, local: member.local ?? (await dial(member.address)) })),
     );
-    const sentinels = await Promise.all(round.target.sentinels.map(async (sentinel) => dial(sentinel)));
+    // The round's sentinels are the forwarded local ports already (health/kubernetes.ts forwardedTarget).
+    const sentinels = round.target.sentinels;
     if (redis.length === 0) throw new Error(`no redis pod of ${String(flags.namespace)}/${String(flags.name)} is running`);
     return { redis, sentinels, close: () => target.close() };
 }
