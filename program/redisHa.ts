@@ -81,13 +81,24 @@ export interface RedisHaOutputs {
 /**
  * Preflights, at preview, before anything is created (every AWS and Kubernetes resource waits for
  * them, so a stack that fails one creates nothing): managed nodes must fit the account's vCPU
- * quota, and a highly available stack's nodes of each purpose must span at least two zones.
+ * quota, a highly available stack's nodes of each purpose must span at least two zones, and wherever
+ * a purpose has more than one node the zone spread must place all its redis and sentinels (one node
+ * per purpose is one zone, where it always can).
  */
 function runPreflights(stack: StackConfig, stackName: string) {
     const cluster = stack.cluster;
     const managed = cluster !== undefined && stack.nodes.length > 0;
     const vcpuQuota = managed && cluster.vcpuQuotaPreflight ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
-    const nodeZones = managed && stack.highlyAvailable ? checkNodeZones({ nodes: stack.nodes, vpcId: cluster.vpcId }) : undefined;
+    const zonesMatter = stack.highlyAvailable || stack.nodes.some((node) => node.index > 0);
+    const nodeZones =
+        managed && zonesMatter
+            ? checkNodeZones({
+                  nodes: stack.nodes,
+                  vpcId: cluster.vpcId,
+                  highlyAvailable: stack.highlyAvailable,
+                  instances: stack.instances,
+              })
+            : undefined;
     const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones].filter((check) => check !== undefined);
     return { vcpuQuota, nodeZones, all: checks.length > 0 ? pulumi.all(checks) : undefined };
 }
