@@ -52,7 +52,7 @@ function backupInstancesRule(view: StackView) {
  */
 const CROSS_RULES: Array<{ key: string; check: (view: StackView) => void; needsInstances?: true }> = [
     {
-        key: "instances.<purpose>.sentinel.downAfterMilliseconds, redis.minReplicasMaxLag, redis.exporter",
+        key: "instances.<purpose>.sentinel.downAfterMilliseconds, sentinel.customConfig, redis.minReplicasMaxLag, redis.exporter",
         check: instanceRules,
     },
     {

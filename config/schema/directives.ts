@@ -62,6 +62,11 @@ function lineShapeProblem(line: string): string | undefined {
     return LINE.test(line) ? undefined : 'is not "<directive> <value>" separated by one space';
 }
 
+/** The value of a well-formed `quorum <n>` line, as written. */
+export function quorumOf(line: string): string {
+    return (LINE.exec(line)?.[2] ?? "").trim();
+}
+
 /** The directive (lowercase) of a well-formed line. */
 export function directiveOf(line: string): string {
     return (LINE.exec(line)?.[1] ?? "").toLowerCase();
@@ -100,5 +105,7 @@ export function sentinelDirectiveProblem(line: string, highlyAvailable = false):
     if (why) return `sets "${directive}", which ${why}`;
     if (highlyAvailable && directive === "quorum")
         return "sets the quorum, which the operator keeps at a majority of the sentinels in a highly available stack";
+    if (directive === "quorum" && !/^[1-9][0-9]*$/.test(quorumOf(line)))
+        return "is refused by SENTINEL SET: the quorum is a whole number of at least 1";
     return undefined;
 }

@@ -2,7 +2,7 @@
 // of the stack to do what it says, and what a highly available stack must survive.
 
 import { field } from "./common";
-import { sentinelDirectiveProblem } from "./directives";
+import { directiveOf, quorumOf, sentinelDirectiveProblem } from "./directives";
 import { FRONT_DETECTION_MS } from "../frontTiming";
 import { defaultMinReplicasToWrite, SENTINEL_DEFAULT_DOWN_AFTER_MS } from "./instances";
 import { eachInstance, frontReplicas, holdsData, StackView } from "./stackView";
@@ -58,6 +58,25 @@ function exporterRule(view: StackView, purpose: string, instance: unknown) {
             "false leaves the instance's alert rules (alerts.enabled) without their metrics: RedisNoMaster would fire for ever " +
                 "and no other rule could ever fire; keep the exporter, or turn alerts off",
         );
+}
+
+/**
+ * instances.<purpose>.sentinel.customConfig[i], `quorum <n>` (outside highly available stacks, which
+ * refuse the line): more than the sentinels can never agree that the master is down, so no failover
+ * would ever start (SENTINEL CKQUORUM answers NOQUORUM; SENTINEL SET accepts it all the same).
+ */
+function sentinelQuorumRule(view: StackView, purpose: string, instance: unknown) {
+    const [lines, sentinels] = [field(instance, "sentinel", "customConfig"), field(instance, "sentinel", "replicas")];
+    if (field(view.value, "highlyAvailable") === true || !Number.isInteger(sentinels)) return;
+    (Array.isArray(lines) ? lines : []).forEach((line, index) => {
+        if (typeof line !== "string" || sentinelDirectiveProblem(line) || directiveOf(line) !== "quorum") return;
+        if (Number(quorumOf(line)) > (sentinels as number))
+            view.problem(
+                ["instances", purpose, "sentinel", "customConfig", index],
+                `${JSON.stringify(line)} can never be reached by ${sentinels} sentinel(s) (instances.${purpose}.sentinel.replicas): ` +
+                    `no failover would ever start; at most ${sentinels}`,
+            );
+    });
 }
 
 /** instances.<purpose>.sentinel.replicas, highly available: a quorum (other counts below 3 already fail "odd and at least 3"). */
@@ -121,7 +140,7 @@ function haSentinelConfigRule(view: StackView, purpose: string, instance: unknow
 }
 
 /** The rules every stack's instances follow, instance by instance. */
-export const instanceRules = eachInstance(downAfterRule, replicaLagRule, exporterRule);
+export const instanceRules = eachInstance(downAfterRule, replicaLagRule, exporterRule, sentinelQuorumRule);
 
 /** The instance rules of a highly available stack, instance by instance. */
 export const haInstanceRules = eachInstance(

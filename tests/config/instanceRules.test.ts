@@ -93,4 +93,32 @@ describe("config: instance rules across keys", () => {
             assertAccepted(set(withSetting(dev, "redis-ha:alerts", [], undefined), ["cache", "redis", "exporter"], false));
         });
     });
+
+    describe("sentinel.customConfig quorum outside HA stacks: one the sentinels can reach", () => {
+        const three = withSetting(set(dev, ["cache", "sentinel", "replicas"], 3), "redis-ha:nodes", [], undefined);
+        const noCluster = withSetting(three, "redis-ha:cluster", [], undefined);
+
+        it("refuses a quorum above the sentinels, and one SENTINEL SET refuses", () => {
+            assertRejected(
+                set(noCluster, ["cache", "sentinel", "customConfig"], ["quorum 4"]),
+                `${INSTANCES}.cache.sentinel.customConfig[0]`,
+                /^"quorum 4" can never be reached by 3 sentinel\(s\) \(instances.cache.sentinel.replicas\): no failover would ever start; at most 3$/,
+            );
+            assertRejected(
+                set(dev, ["auth", "sentinel", "customConfig"], ["quorum 2"]),
+                `${INSTANCES}.auth.sentinel.customConfig[0]`,
+                /by 1 sentinel/,
+            );
+            assertRejected(
+                set(dev, ["auth", "sentinel", "customConfig"], ["quorum 0"]),
+                `${INSTANCES}.auth.sentinel.customConfig[0]`,
+                /refused by SENTINEL SET: the quorum is a whole number of at least 1/,
+            );
+        });
+
+        it("accepts a quorum the sentinels can reach", () => {
+            assertAccepted(set(noCluster, ["cache", "sentinel", "customConfig"], ["quorum 3"]));
+            assertAccepted(set(dev, ["auth", "sentinel", "customConfig"], ["quorum 1"]));
+        });
+    });
 });
