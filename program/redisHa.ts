@@ -13,6 +13,7 @@ import { RedisNode } from "../components/redisNode";
 import { RedisOperator } from "../components/redisOperator";
 import { LoadedConfig } from "../config/load";
 import { StackConfig } from "../config/types";
+import { checkNodeMemory } from "../preflight/nodeMemory";
 import { checkNodeZones, NodeZones } from "../preflight/nodeZones";
 import { checkVcpuQuota, VcpuQuotaFigures } from "../preflight/vcpuQuota";
 import { sentinelClientSettings, SentinelClientSettings } from "../render/failover";
@@ -83,7 +84,7 @@ export interface RedisHaOutputs {
  * them, so a stack that fails one creates nothing): managed nodes must fit the account's vCPU
  * quota, a highly available stack's nodes of each purpose must span at least two zones, and wherever
  * a purpose has more than one node the zone spread must place all its redis and sentinels (one node
- * per purpose is one zone, where it always can).
+ * per purpose is one zone, where it always can), and each purpose's pods must fit its nodes' memory.
  */
 function runPreflights(stack: StackConfig, stackName: string) {
     const cluster = stack.cluster;
@@ -99,7 +100,10 @@ function runPreflights(stack: StackConfig, stackName: string) {
                   instances: stack.instances,
               })
             : undefined;
-    const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones].filter((check) => check !== undefined);
+    const nodeMemory = managed
+        ? checkNodeMemory({ nodes: stack.nodes, instances: stack.instances, alerts: stack.alerts.enabled })
+        : undefined;
+    const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones, nodeMemory].filter((check) => check !== undefined);
     return { vcpuQuota, nodeZones, all: checks.length > 0 ? pulumi.all(checks) : undefined };
 }
 
@@ -267,7 +271,11 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
         instances,
         appEnv,
         appSentinelEnv,
-        operatorNamespace: operator.namespace.metadata.name,
+        // Waits for the preflights too, so a failed one fails the program naming itself, also where no
+        // exported output holds its result (the memory preflight) and registrations waiting on it never end.
+        operatorNamespace: preflights.all
+            ? pulumi.all([preflights.all, operator.namespace.metadata.name]).apply(([, name]) => name)
+            : operator.namespace.metadata.name,
         appEnvSecret: appSecrets ? { name: appSecrets.secretName, arn: appSecrets.secretArn } : undefined,
         managedNodes: Object.fromEntries(
             [...nodes].map(([purpose, list]) => [

@@ -331,6 +331,23 @@ describe("program (index.ts)", () => {
         assert.strictEqual(ofType(run, "aws:ec2/instance:Instance").length, 4);
     });
 
+    it("fails before creating anything when a group's pods cannot fit its nodes' memory", async () => {
+        // dev cut down to its cache instance, whose one t3.small node has 2048 MiB.
+        let config = withSetting(stackConfig("dev"), "redis-ha:nodes", ["auth"], undefined);
+        config = withSetting(config, "redis-ha:nodes", ["streams"], undefined);
+        config = withSetting(config, "redis-ha:instances", ["cache", "redis", "resources", "limits", "memory"], "3Gi");
+        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
+        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
+        await assert.rejects(runWithConfig("dev", config), (error: Error & { registered?: RecordedResource[] }) => {
+            assert.match(error.message, /memory preflight: redis-ha:instances.cache.redis.resources: one redis pod requests 3.0Gi/);
+            assert.deepStrictEqual(
+                error.registered?.filter((r) => r.custom).map((r) => r.type),
+                [],
+            );
+            return true;
+        });
+    });
+
     it("creates nothing when the config is invalid", async () => {
         const config = withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "redis", "maxmemoryPolicy"], "lru");
         let registered = -1;
