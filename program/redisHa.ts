@@ -90,19 +90,10 @@ function runPreflights(stack: StackConfig, stackName: string) {
     const cluster = stack.cluster;
     const managed = cluster !== undefined && stack.nodes.length > 0;
     const vcpuQuota = managed && cluster.vcpuQuotaPreflight ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
-    const zonesMatter = stack.highlyAvailable || stack.nodes.some((node) => node.index > 0);
-    const nodeZones =
-        managed && zonesMatter
-            ? checkNodeZones({
-                  nodes: stack.nodes,
-                  vpcId: cluster.vpcId,
-                  highlyAvailable: stack.highlyAvailable,
-                  instances: stack.instances,
-              })
-            : undefined;
-    const nodeMemory = managed
-        ? checkNodeMemory({ nodes: stack.nodes, instances: stack.instances, alerts: stack.alerts.enabled })
-        : undefined;
+    const { nodes, instances, highlyAvailable } = stack;
+    const zonesMatter = highlyAvailable || nodes.some((node) => node.index > 0);
+    const nodeZones = managed && zonesMatter ? checkNodeZones({ nodes, vpcId: cluster.vpcId, highlyAvailable, instances }) : undefined;
+    const nodeMemory = managed ? checkNodeMemory({ nodes, instances, alerts: stack.alerts.enabled }) : undefined;
     const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones, nodeMemory].filter((check) => check !== undefined);
     return { vcpuQuota, nodeZones, all: checks.length > 0 ? pulumi.all(checks) : undefined };
 }

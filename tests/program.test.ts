@@ -308,46 +308,6 @@ describe("program (index.ts)", () => {
         });
     });
 
-    it("fails before creating anything when the zone spread cannot place every pod, in a stack that is not HA too", async () => {
-        // dev cut down to its cache instance, with 4 redis on nodes in zones 2a, 2a, 2a, 2b: at most 3 fit.
-        const [a, b] = ["subnet-0aa1b2c3d4e5f6071", "subnet-0bb1b2c3d4e5f6071"];
-        const nodes = [a, a, a, b].map((subnetId) => ({ instanceType: "t3.small", subnetId }));
-        let config = withSetting(stackConfig("dev"), "redis-ha:nodes", [], { cache: nodes });
-        config = withSetting(config, "redis-ha:instances", ["cache", "redis", "replicas"], 4);
-        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
-        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
-        await assert.rejects(runWithConfig("dev", config), (error: Error & { registered?: RecordedResource[] }) => {
-            assert.match(error.message, /zone preflight: redis-ha:instances.cache.redis.replicas: 4 redis over zones ap-northeast-2a:3 /);
-            assert.deepStrictEqual(
-                error.registered?.filter((r) => r.custom).map((r) => r.type),
-                [],
-            );
-            return true;
-        });
-        const even = withSetting(config, "redis-ha:nodes", [], {
-            cache: [a, a, b, b].map((subnetId) => ({ instanceType: "t3.small", subnetId })),
-        });
-        const run = await runWithConfig("dev", even);
-        assert.strictEqual(ofType(run, "aws:ec2/instance:Instance").length, 4);
-    });
-
-    it("fails before creating anything when a group's pods cannot fit its nodes' memory", async () => {
-        // dev cut down to its cache instance, whose one t3.small node has 2048 MiB.
-        let config = withSetting(stackConfig("dev"), "redis-ha:nodes", ["auth"], undefined);
-        config = withSetting(config, "redis-ha:nodes", ["streams"], undefined);
-        config = withSetting(config, "redis-ha:instances", ["cache", "redis", "resources", "limits", "memory"], "3Gi");
-        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
-        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
-        await assert.rejects(runWithConfig("dev", config), (error: Error & { registered?: RecordedResource[] }) => {
-            assert.match(error.message, /memory preflight: redis-ha:instances.cache.redis.resources: one redis pod requests 3.0Gi/);
-            assert.deepStrictEqual(
-                error.registered?.filter((r) => r.custom).map((r) => r.type),
-                [],
-            );
-            return true;
-        });
-    });
-
     it("creates nothing when the config is invalid", async () => {
         const config = withSetting(stackConfig("dev"), "redis-ha:instances", ["auth", "redis", "maxmemoryPolicy"], "lru");
         let registered = -1;

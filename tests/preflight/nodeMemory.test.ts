@@ -3,10 +3,10 @@
 import * as assert from "assert";
 import { parseStackConfigOrThrow } from "../../config/parse";
 import { checkNodeMemory, nodeMemoryProblems } from "../../preflight/nodeMemory";
-import { recordResources, resolveExport } from "../../plan/mockRuntime";
+import { RecordedResource, recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT } from "../../plan/simulatedAccount";
 import { podMemory } from "../../render/podMemory";
-import { stackConfig, withSetting } from "../support/stacks";
+import { runWithConfig, stackConfig, withSetting } from "../support/stacks";
 
 /** The memory preflight on prod with `at` in `redis-ha:instances` set to `value`, under the simulated account. */
 async function prodWith(at: Array<string | number>, value: unknown) {
@@ -45,5 +45,22 @@ describe("preflight: pods within their nodes' memory", () => {
         assert.deepStrictEqual(nodeMemoryProblems("auth", [], pods), []);
         assert.strictEqual(nodeMemoryProblems("auth", [{ instanceType: "t3.nano", memoryMiB: 512 }], pods).length, 1);
         assert.deepStrictEqual(nodeMemoryProblems("auth", [{ instanceType: "t3.medium", memoryMiB: 4096 }], pods), []);
+    });
+
+    it("the program fails before creating anything when a group's pods cannot fit its nodes' memory", async () => {
+        // dev cut down to its cache instance, whose one t3.small node has 2048 MiB.
+        let config = withSetting(stackConfig("dev"), "redis-ha:nodes", ["auth"], undefined);
+        config = withSetting(config, "redis-ha:nodes", ["streams"], undefined);
+        config = withSetting(config, "redis-ha:instances", ["cache", "redis", "resources", "limits", "memory"], "3Gi");
+        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
+        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
+        await assert.rejects(runWithConfig("dev", config), (error: Error & { registered?: RecordedResource[] }) => {
+            assert.match(error.message, /memory preflight: redis-ha:instances.cache.redis.resources: one redis pod requests 3.0Gi/);
+            assert.deepStrictEqual(
+                error.registered?.filter((r) => r.custom).map((r) => r.type),
+                [],
+            );
+            return true;
+        });
     });
 });

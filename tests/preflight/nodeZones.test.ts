@@ -7,9 +7,9 @@ import { nodeComponentName, nodeTags } from "../../render/nodeIdentity";
 import { RedisNode } from "../../components/redisNode";
 import { NodeConfig } from "../../config/types";
 import { parseStackConfigOrThrow } from "../../config/parse";
-import { recordResources, resolveExport } from "../../plan/mockRuntime";
+import { RecordedResource, recordResources, resolveExport } from "../../plan/mockRuntime";
 import { answerInvoke, DEFAULT_ACCOUNT, SimulatedAccount } from "../../plan/simulatedAccount";
-import { stackConfig } from "../support/stacks";
+import { runWithConfig, stackConfig, withSetting } from "../support/stacks";
 
 const prod = parseStackConfigOrThrow(stackConfig("prod"), "prod");
 const PROD_VPC = prod.cluster!.vpcId;
@@ -148,5 +148,28 @@ describe("preflight: nodes over zones", () => {
         assert.ok(zone.dependencies.includes(byName.get("auth-node-2-join")!.urn));
         assert.ok(byName.get("auth-node-2-ready")!.dependencies.includes(zone.urn));
         assert.strictEqual(byName.get("auth-node-2-instance")!.inputs.subnetId, "subnet-0e2b3c4d5e6f70812");
+    });
+
+    it("the program fails before creating anything when the zone spread cannot place every pod, in a stack that is not HA too", async () => {
+        // dev cut down to its cache instance, with 4 redis on nodes in zones 2a, 2a, 2a, 2b: at most 3 fit.
+        const [a, b] = ["subnet-0aa1b2c3d4e5f6071", "subnet-0bb1b2c3d4e5f6071"];
+        const nodes = [a, a, a, b].map((subnetId) => ({ instanceType: "t3.small", subnetId }));
+        let config = withSetting(stackConfig("dev"), "redis-ha:nodes", [], { cache: nodes });
+        config = withSetting(config, "redis-ha:instances", ["cache", "redis", "replicas"], 4);
+        config = withSetting(config, "redis-ha:instances", ["auth"], undefined);
+        config = withSetting(withSetting(config, "redis-ha:instances", ["streams"], undefined), "redis-ha:appEnv", [], []);
+        await assert.rejects(runWithConfig("dev", config), (error: Error & { registered?: RecordedResource[] }) => {
+            assert.match(error.message, /zone preflight: redis-ha:instances.cache.redis.replicas: 4 redis over zones ap-northeast-2a:3 /);
+            assert.deepStrictEqual(
+                error.registered?.filter((r) => r.custom).map((r) => r.type),
+                [],
+            );
+            return true;
+        });
+        const even = withSetting(config, "redis-ha:nodes", [], {
+            cache: [a, a, b, b].map((subnetId) => ({ instanceType: "t3.small", subnetId })),
+        });
+        const run = await runWithConfig("dev", even);
+        assert.strictEqual(run.resources.filter((r) => r.type === "aws:ec2/instance:Instance").length, 4);
     });
 });
