@@ -27,6 +27,15 @@ export const SENTINEL_PORT = 26379;
 export const REDIS_EXPORTER_PORT = 9121;
 export const SENTINEL_EXPORTER_PORT = 9355;
 
+/**
+ * Memory the operator requests for containers config does not size: each exporter sidecar
+ * (`service/constants.go` `exporterDefaultRequestMemory`, used by `createRedisExporterContainer` and
+ * `createSentinelExporterContainer` when the spec gives no resources) and the sentinel pod's
+ * config-copying init container (`generateSentinelDeployment`, requests 32Mi).
+ */
+export const EXPORTER_MEMORY_REQUEST = "50Mi";
+export const SENTINEL_INIT_MEMORY_REQUEST = "32Mi";
+
 /** The operator's check loop (`operator/redisfailover/factory.go`, `resync = 30 * time.Second`). */
 export const RESYNC_SECONDS = 30;
 

@@ -100,6 +100,16 @@ export function simulatedVcpus(instanceType: string): number {
     throw new Error(`the simulated account knows no vCPU count for ${instanceType}`);
 }
 
+/** Memory (MiB) of the burstable sizes, as EC2 publishes them for t2, t3 and t3a (0.5 GiB for nano, doubling per size). */
+export function simulatedMemoryMiB(instanceType: string): number {
+    const [family, size] = instanceType.split(".");
+    const sizes = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"];
+    if (!["t2", "t3", "t3a"].includes(family) || !sizes.includes(size)) {
+        throw new Error(`the simulated account knows no memory size for ${instanceType}`);
+    }
+    return 512 * 2 ** sizes.indexOf(size);
+}
+
 /** Answers the AWS invokes the program makes, or undefined for invokes it does not simulate. */
 export function answerInvoke(
     account: SimulatedAccount,
@@ -123,7 +133,11 @@ export function answerInvoke(
             return { ...inputs, instanceType: instance.instanceType, tags: instance.tags ?? {} };
         }
         case "aws:ec2/getInstanceType:getInstanceType":
-            return { ...inputs, defaultVcpus: simulatedVcpus(String(inputs.instanceType)) };
+            return {
+                ...inputs,
+                defaultVcpus: simulatedVcpus(String(inputs.instanceType)),
+                memorySize: simulatedMemoryMiB(String(inputs.instanceType)),
+            };
         case "aws:ec2/getSubnet:getSubnet": {
             const subnet = account.subnets[String(inputs.id)];
             if (!subnet) {

@@ -13,6 +13,7 @@ import { RedisNode } from "../components/redisNode";
 import { RedisOperator } from "../components/redisOperator";
 import { LoadedConfig } from "../config/load";
 import { StackConfig } from "../config/types";
+import { checkNodeMemory } from "../preflight/nodeMemory";
 import { checkNodeZones, NodeZones } from "../preflight/nodeZones";
 import { checkVcpuQuota, VcpuQuotaFigures } from "../preflight/vcpuQuota";
 import { healthCheckOf, sentinelClientSettings, SentinelClientSettings } from "../render/failover";
@@ -81,14 +82,19 @@ export interface RedisHaOutputs {
 /**
  * Preflights, at preview, before anything is created (every AWS and Kubernetes resource waits for
  * them, so a stack that fails one creates nothing): managed nodes must fit the account's vCPU
- * quota, and a highly available stack's nodes of each purpose must span at least two zones.
+ * quota, a highly available stack's nodes of each purpose must span at least two zones, and wherever
+ * a purpose has more than one node the zone spread must place all its redis and sentinels (one node
+ * per purpose is one zone, where it always can), and each purpose's pods must fit its nodes' memory.
  */
 function runPreflights(stack: StackConfig, stackName: string) {
     const cluster = stack.cluster;
     const managed = cluster !== undefined && stack.nodes.length > 0;
     const vcpuQuota = managed && cluster.vcpuQuotaPreflight ? checkVcpuQuota({ nodes: stack.nodes, stack: stackName }) : undefined;
-    const nodeZones = managed && stack.highlyAvailable ? checkNodeZones({ nodes: stack.nodes, vpcId: cluster.vpcId }) : undefined;
-    const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones].filter((check) => check !== undefined);
+    const { nodes, instances, highlyAvailable } = stack;
+    const zonesMatter = highlyAvailable || nodes.some((node) => node.index > 0);
+    const nodeZones = managed && zonesMatter ? checkNodeZones({ nodes, vpcId: cluster.vpcId, highlyAvailable, instances }) : undefined;
+    const nodeMemory = managed ? checkNodeMemory({ nodes, instances, alerts: stack.alerts.enabled }) : undefined;
+    const checks: Array<pulumi.Output<unknown>> = [vcpuQuota, nodeZones, nodeMemory].filter((check) => check !== undefined);
     return { vcpuQuota, nodeZones, all: checks.length > 0 ? pulumi.all(checks) : undefined };
 }
 
@@ -256,7 +262,11 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
         instances,
         appEnv,
         appSentinelEnv,
-        operatorNamespace: operator.namespace.metadata.name,
+        // Waits for the preflights too, so a failed one fails the program naming itself, also where no
+        // exported output holds its result (the memory preflight) and registrations waiting on it never end.
+        operatorNamespace: preflights.all
+            ? pulumi.all([preflights.all, operator.namespace.metadata.name]).apply(([, name]) => name)
+            : operator.namespace.metadata.name,
         appEnvSecret: appSecrets ? { name: appSecrets.secretName, arn: appSecrets.secretArn } : undefined,
         managedNodes: Object.fromEntries(
             [...nodes].map(([purpose, list]) => [

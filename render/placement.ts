@@ -13,6 +13,8 @@ export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
  * pkg/controller/deployment/sync.go `getNewReplicaSet`). A StatefulSet's pods do not carry it.
  */
 export const POD_TEMPLATE_HASH_LABEL = "pod-template-hash";
+/** The skew every rendered spread allows: at most one pod more in a domain than in the emptiest. */
+export const SPREAD_MAX_SKEW = 1;
 
 /** A pod's `affinity` as rendered: required node affinity, and for redis a required anti-affinity. */
 export interface PlacementAffinity {
@@ -109,7 +111,7 @@ export function placementAffinity(
  */
 export function zoneSpread(failoverName: string, component: FailoverComponent): SpreadConstraint[] {
     const spread = (topologyKey: string): SpreadConstraint => ({
-        maxSkew: 1,
+        maxSkew: SPREAD_MAX_SKEW,
         topologyKey,
         whenUnsatisfiable: "DoNotSchedule",
         nodeAffinityPolicy: "Honor",
@@ -118,4 +120,50 @@ export function zoneSpread(failoverName: string, component: FailoverComponent): 
         ...(component === "sentinel" ? { matchLabelKeys: [POD_TEMPLATE_HASH_LABEL] } : {}),
     });
     return component === "sentinel" ? [spread(ZONE_TOPOLOGY_KEY), spread(HOSTNAME_TOPOLOGY_KEY)] : [spread(ZONE_TOPOLOGY_KEY)];
+}
+
+/**
+ * How many pods of one component the zone spread can place, one per node, on nodes counted per zone
+ * (only zones with a node the pod may use: nodeAffinityPolicy and nodeTaintsPolicy Honor). The
+ * scheduler lets a pod into a zone only while `pods there + 1 - the fewest in any counted zone` is
+ * at most maxSkew (kubernetes pkg/scheduler/framework/plugins/podtopologyspread/filtering.go,
+ * `Filter`: `matchNum + selfMatchNum - minMatchNum > maxSkew` is Unschedulable; `calPreFilterState`
+ * counts every eligible node's zone, empty or not). One pod per node (redis: the required hostname
+ * anti-affinity; sentinels: the hostname spread, which puts a second pod on a node only once every
+ * node has one) caps a zone at its nodes, so the emptiest zone never holds more than the fewest
+ * nodes any zone has, and no zone more than that plus maxSkew: each zone takes
+ * `min(its nodes, fewest nodes + maxSkew)`, and the scheduler reaches that sum in any order.
+ */
+export function zoneSpreadCapacity(nodesPerZone: Record<string, number>, maxSkew = SPREAD_MAX_SKEW): number {
+    const counts = Object.values(nodesPerZone).filter((nodes) => nodes > 0);
+    if (counts.length === 0) return 0;
+    const fewest = Math.min(...counts);
+    return counts.reduce((sum, nodes) => sum + Math.min(nodes, fewest + maxSkew), 0);
+}
+
+/**
+ * Why `pods` pods (`what`: "5 sentinels") cannot all be placed by the zone spread on these nodes, or
+ * undefined when they can: the arithmetic, what is left Pending, and the ways out (`allowed`: which
+ * counts the setting accepts, e.g. odd sentinel counts).
+ */
+export function zoneSpreadProblem(
+    pods: number,
+    what: string,
+    nodesPerZone: Record<string, number>,
+    allowed: (count: number) => boolean = () => true,
+): string | undefined {
+    const capacity = zoneSpreadCapacity(nodesPerZone);
+    if (pods <= capacity) return undefined;
+    const zones = Object.entries(nodesPerZone).filter(([, nodes]) => nodes > 0);
+    const fewest = Math.min(...zones.map(([, nodes]) => nodes));
+    const smallest = zones.filter(([, nodes]) => nodes === fewest).map(([zone]) => zone);
+    let most = capacity;
+    while (most > 1 && !allowed(most)) most -= 1;
+    return (
+        `${what} over zones ${zones.map(([zone, nodes]) => `${zone}:${nodes}`).join(" ")} (nodes per zone) with maxSkew ` +
+        `${SPREAD_MAX_SKEW} place at most ${capacity}: one per node, and no zone more than ${SPREAD_MAX_SKEW} above the ` +
+        `emptiest, which ${smallest.join(", ")} (${fewest} node${fewest === 1 ? "" : "s"}) keep${smallest.length === 1 ? "s" : ""} ` +
+        `at ${fewest} or fewer; ${pods - capacity} would stay Pending, and a Pending pod stops the operator's pass. Run ` +
+        `at most ${most}, or add nodes in ${smallest.join(", ")}`
+    );
 }

@@ -9,7 +9,7 @@ const LINE = /^([A-Za-z][A-Za-z0-9-]*) (\S.*)$/;
 
 /** Redis directives a line may not set, and why: typed settings, what the operator owns, what breaks HA.
  * maxmemory-samples, -eviction-tenacity and -clients stay allowed: they tune eviction, not the limit or
- * the policy. appendfsync is allowed, except `no` where data must be kept. */
+ * the policy. appendfsync is judged with its instance (`redisDirectiveProblem`). */
 const REDIS_REFUSED: Record<string, string> = {
     ...Object.fromEntries(
         ["maxmemory", "maxmemory-policy", "appendonly"].map((d) => [d, "is set by this program from the typed setting; remove the line"]),
@@ -62,20 +62,35 @@ function lineShapeProblem(line: string): string | undefined {
     return LINE.test(line) ? undefined : 'is not "<directive> <value>" separated by one space';
 }
 
+/** The value of a well-formed `quorum <n>` line, as written. */
+export function quorumOf(line: string): string {
+    return (LINE.exec(line)?.[2] ?? "").trim();
+}
+
 /** The directive (lowercase) of a well-formed line. */
 export function directiveOf(line: string): string {
     return (LINE.exec(line)?.[1] ?? "").toLowerCase();
 }
 
-/** A redis `customConfig` line; `holdsData` also refuses `appendfsync no`. */
-export function redisDirectiveProblem(line: string, holdsData = false): string | undefined {
+/** Replica priorities; 0 marks a replica Sentinel never promotes. */
+const REPLICA_PRIORITY = ["replica-priority", "slave-priority"];
+
+/**
+ * A redis `customConfig` line. `aof`, once the instance is known, also refuses an `appendfsync` line:
+ * with AOF on (true) the typed redis.appendfsync owns it, without AOF (false) it does nothing.
+ */
+export function redisDirectiveProblem(line: string, aof?: boolean): string | undefined {
     const shape = lineShapeProblem(line);
     if (shape) return shape;
     const directive = directiveOf(line);
     const why = REDIS_REFUSED[directive];
     if (why) return `sets "${directive}", which ${why}`;
-    if (holdsData && directive === "appendfsync")
-        return "is set from redis.appendfsync on a data-holding instance (on its command line, from start-up)";
+    // The operator applies every line to every redis of the group, so no replica could be promoted.
+    if (REPLICA_PRIORITY.includes(directive) && /^0+$/.test(line.slice(directive.length + 1).trim()))
+        return `sets "${directive}" 0 on every redis of the group: Sentinel never promotes a replica of priority 0, so a lost master would never be replaced`;
+    if (aof === true && directive === "appendfsync")
+        return "is set from redis.appendfsync where AOF is on (a data-holding instance, or redis.appendonly: true), on the command line from start-up; remove the line";
+    if (aof === false && directive === "appendfsync") return "does nothing: this instance runs without AOF (redis.appendonly is false)";
     return undefined;
 }
 
@@ -90,5 +105,7 @@ export function sentinelDirectiveProblem(line: string, highlyAvailable = false):
     if (why) return `sets "${directive}", which ${why}`;
     if (highlyAvailable && directive === "quorum")
         return "sets the quorum, which the operator keeps at a majority of the sentinels in a highly available stack";
+    if (directive === "quorum" && !/^[1-9][0-9]*$/.test(quorumOf(line)))
+        return "is refused by SENTINEL SET: the quorum is a whole number of at least 1";
     return undefined;
 }

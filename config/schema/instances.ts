@@ -45,6 +45,19 @@ function directives(problem: (line: string) => string | undefined) {
         .default([]);
 }
 
+/** The AOF's fsync policy when config does not say (`redis.appendfsync`). */
+export const REDIS_DEFAULT_APPENDFSYNC = "everysec";
+
+/**
+ * `min-replicas-max-lag` when config does not say. 3 rather than Redis's 10: in the partition drill
+ * (BENCHMARKS.md, section 3) a cut-off master kept acknowledging writes, all lost, for about the lag
+ * (10.2-11.8 s at 10, 3.1 s at 3); replicas acknowledge every second.
+ */
+export const REDIS_DEFAULT_MIN_REPLICAS_MAX_LAG = 3;
+
+/** `min-replicas-to-write` when config does not say: a data-holding instance of an HA stack acknowledges a write only with a replica in sync. */
+export const defaultMinReplicasToWrite = (highlyAvailable: boolean, holdsData: boolean) => (highlyAvailable && holdsData ? 1 : 0);
+
 /** Sentinel's `down-after-milliseconds` when config does not say. */
 export const SENTINEL_DEFAULT_DOWN_AFTER_MS = 5000;
 
@@ -108,19 +121,20 @@ const redisSchema = strict({
         }),
     maxmemoryPolicy: z.enum(MAXMEMORY_POLICIES),
     appendonly: z.boolean().default(false),
-    // fsync policy of the AOF a data-holding instance gets from start-up (its command line): at most
-    // a second of writes lost to a kernel or power failure with everysec, none with always.
-    appendfsync: z.enum(["everysec", "always"]).default("everysec"),
+    // fsync policy of the AOF, from start-up (the command line): at most a second of writes lost to a
+    // kernel or power failure with everysec, none with always. Only where AOF is on (the instance
+    // refuses it elsewhere, so it is optional here; REDIS_DEFAULT_APPENDFSYNC when not given).
+    appendfsync: z.enum(["everysec", "always"]).optional(),
     storage: storageSchema,
     customConfig: directives((line) => redisDirectiveProblem(line)),
     exporter: z.boolean().default(true),
     // Writes the master refuses unless this many replicas are connected and in sync; defaults (in
     // the stack) to 1 for data-holding instances of highly available stacks, 0 (off) elsewhere.
     minReplicasToWrite: int(0).optional(),
-    // Seconds since a replica's last acknowledgement for it to count. 3 rather than Redis's 10: in the
-    // partition drill (BENCHMARKS.md, section 3) a cut-off master kept acknowledging writes, all lost,
-    // for about the lag (10.2-11.8 s at 10, 3.1 s at 3); replicas acknowledge every second.
-    minReplicasMaxLag: int(1, 3600).default(3),
+    // Seconds since a replica's last acknowledgement for it to count; only read while
+    // minReplicasToWrite is at least 1 (crossRules refuses it elsewhere, so it is optional here;
+    // REDIS_DEFAULT_MIN_REPLICAS_MAX_LAG, filled in by the stack, when not given).
+    minReplicasMaxLag: int(1, 3600).optional(),
 })
     .superRefine((redis, ctx) => {
         const [toWrite, replicas] = [field(redis, "minReplicasToWrite"), field(redis, "replicas")];
@@ -196,31 +210,41 @@ const instanceSchema = strict({
     bootstrapFrom: bootstrapFromSchema,
 })
     .superRefine((instance, ctx) => {
+        if (typeof field(instance, "redis") !== "object") return;
         const storage = field(instance, "redis", "storage");
         // A storage that failed its own checks is still read for whether it asks for a claim.
         const hasPvc = field(storage, "kind") === "persistentVolumeClaim" || field(storage, "persistentVolumeClaim") !== undefined;
-        const holdsData = field(instance, "holdsData");
-        if (!(holdsData === undefined ? hasPvc : holdsData === true) || typeof field(instance, "redis") !== "object") return;
-        // Nothing evicted, every write logged, a volume that outlives the pod.
-        const policy = field(instance, "redis", "maxmemoryPolicy");
+        const given = field(instance, "holdsData");
+        const holdsData = given === undefined ? hasPvc : given === true;
         const problem = (path: Array<string | number>, message: string) =>
             ctx.addIssue({ code: "custom", path: ["redis", ...path], message });
+        // A data-holding instance always runs with AOF (render/redisConfig.ts).
+        const aof = holdsData || field(instance, "redis", "appendonly") === true;
+        const fsync = field(instance, "redis", "appendfsync");
+        if (!aof && fsync !== undefined)
+            problem(
+                ["appendfsync"],
+                `${JSON.stringify(fsync)} does nothing here: this instance runs without AOF (redis.appendonly is false and it ` +
+                    `holds no data), so Redis never reads it; set redis.appendonly: true, or remove it`,
+            );
+        const lines = field(instance, "redis", "customConfig");
+        (Array.isArray(lines) ? lines : []).forEach((line, index) => {
+            const why = typeof line === "string" && !redisDirectiveProblem(line) ? redisDirectiveProblem(line, aof) : undefined;
+            if (why) problem(["customConfig", index], `${JSON.stringify(line)} ${why}`);
+        });
+        if (!holdsData) return;
+        // Nothing evicted, every write logged, a volume that outlives the pod.
+        const policy = field(instance, "redis", "maxmemoryPolicy");
         if (MAXMEMORY_POLICIES.includes(policy as never) && policy !== "noeviction")
             problem(["maxmemoryPolicy"], `a data-holding instance must be noeviction, got ${policy}`);
         if (field(instance, "redis", "appendonly") === false) problem(["appendonly"], "a data-holding instance must have AOF on");
         if (storage !== undefined && !hasPvc && field(storage, "kind") === "emptyDir")
             problem(["storage"], "a data-holding instance must use a persistentVolumeClaim");
-        const lines = field(instance, "redis", "customConfig");
-        (Array.isArray(lines) ? lines : []).forEach((line, index) => {
-            if (typeof line === "string" && !redisDirectiveProblem(line) && redisDirectiveProblem(line, true)) {
-                problem(["customConfig", index], `${JSON.stringify(line)} ${redisDirectiveProblem(line, true)}`);
-            }
-        });
     }, ALWAYS)
     .transform(({ sentinel, redis, holdsData, ...instance }) => ({
         ...instance,
         sentinel: sentinel!, // present: checked above
-        redis: redis!,
+        redis: { ...redis!, appendfsync: redis!.appendfsync ?? REDIS_DEFAULT_APPENDFSYNC },
         holdsData: holdsData ?? redis!.storage.kind === "persistentVolumeClaim",
     }));
 

@@ -1,6 +1,6 @@
 // The whole stack: top-level keys (`redis-ha:<key>`), the rules that span them (crossRules.ts), and
-// the defaults that depend on other settings (protectData, keepAfterDeletion,
-// appSecrets.recoveryWindowInDays).
+// the defaults that depend on other settings (protectData, keepAfterDeletion, the min-replicas
+// settings, appSecrets.recoveryWindowInDays).
 
 import { z } from "zod";
 import { dnsLabelProblem, imageReferenceProblem } from "../../facts/patterns";
@@ -9,7 +9,7 @@ import { backupSchema } from "./backup";
 import { clusterSchema, nodesSchema } from "./cluster";
 import { ALWAYS, grammar, labelKey, strict } from "./common";
 import { crossRules } from "./crossRules";
-import { instancesSchema } from "./instances";
+import { defaultMinReplicasToWrite, instancesSchema, REDIS_DEFAULT_MIN_REPLICAS_MAX_LAG } from "./instances";
 import { operatorSchema } from "./operator";
 
 /** Top-level keys whose values are secrets: Pulumi must hold them encrypted. */
@@ -53,9 +53,10 @@ function buildStackSchema(stackName: string) {
                     const given = instance.redis.storage;
                     const storage =
                         given.kind === "emptyDir" ? given : { ...given, keepAfterDeletion: given.keepAfterDeletion ?? protectData };
-                    // A data-holding instance of an HA stack acknowledges a write only with a replica in sync.
-                    const minReplicasToWrite = instance.redis.minReplicasToWrite ?? (stack.highlyAvailable && instance.holdsData ? 1 : 0);
-                    return { ...instance, redis: { ...instance.redis, storage, minReplicasToWrite } };
+                    const minReplicasToWrite =
+                        instance.redis.minReplicasToWrite ?? defaultMinReplicasToWrite(stack.highlyAvailable, instance.holdsData);
+                    const minReplicasMaxLag = instance.redis.minReplicasMaxLag ?? REDIS_DEFAULT_MIN_REPLICAS_MAX_LAG;
+                    return { ...instance, redis: { ...instance.redis, storage, minReplicasToWrite, minReplicasMaxLag } };
                 });
                 // A deleted app secret is kept 7 days where data is protected, deleted at once elsewhere.
                 const appSecrets = {

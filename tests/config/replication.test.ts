@@ -33,9 +33,9 @@ describe("config: replication safety (min-replicas-to-write)", () => {
     });
 
     it("takes both from config", () => {
-        let config = withSetting(prod, INSTANCES, ["cache", "redis", "minReplicasToWrite"], 2);
+        let config = withSetting(prod, INSTANCES, ["cache", "redis", "minReplicasToWrite"], 1);
         config = withSetting(config, INSTANCES, ["cache", "redis", "minReplicasMaxLag"], 5);
-        assert.deepStrictEqual([redisOf(config, "cache").minReplicasToWrite, redisOf(config, "cache").minReplicasMaxLag], [2, 5]);
+        assert.deepStrictEqual([redisOf(config, "cache").minReplicasToWrite, redisOf(config, "cache").minReplicasMaxLag], [1, 5]);
         assert.strictEqual(redisOf(withSetting(prod, INSTANCES, ["auth", "redis", "minReplicasToWrite"], 0), "auth").minReplicasToWrite, 0);
     });
 

@@ -4,6 +4,7 @@
 import { ValidateFunction } from "ajv";
 import * as assert from "assert";
 import { buildRedisFailoverManifest } from "../../render/failover";
+import { zoneSpreadCapacity, zoneSpreadProblem } from "../../render/placement";
 import { parseStackConfigOrThrow } from "../../config/parse";
 import { podSelector } from "../../facts/operator";
 import { failoverValidator, SchemaNode, undeclaredFields } from "../support/reference";
@@ -103,11 +104,53 @@ describe("render: RedisFailover placement and replication safety", () => {
 
         it("renders min-replicas-to-write and -max-lag after the typed lines, as configured", () => {
             const config = parseStackConfigOrThrow(
-                withSetting(stackConfig("prod"), "redis-ha:instances", ["cache", "redis", "minReplicasToWrite"], 2),
+                withSetting(stackConfig("prod"), "redis-ha:instances", ["cache", "redis", "minReplicasToWrite"], 1),
             );
             const cache = config.instances.find((i) => i.purpose === "cache")!;
             const lines = buildRedisFailoverManifest(cache, renderOptions(config)).spec.redis.customConfig;
-            assert.deepStrictEqual(lines.slice(3), ["min-replicas-to-write 2", "min-replicas-max-lag 3", "repl-diskless-sync-delay 0"]);
+            assert.deepStrictEqual(lines.slice(3), ["min-replicas-to-write 1", "min-replicas-max-lag 3", "repl-diskless-sync-delay 0"]);
+        });
+    });
+
+    describe("what the zone spread can place, one pod per node", () => {
+        /**
+         * The scheduler's rule, pod by pod: a pod may go to a free node of a zone only while that
+         * zone's pods + 1 - the fewest pods in any zone with nodes is at most maxSkew 1 (kubernetes
+         * podtopologyspread/filtering.go, Filter); the most any order of choices reaches.
+         */
+        function mostPlaced(nodesPerZone: number[], placed: number[] = nodesPerZone.map(() => 0)): number {
+            const fewest = Math.min(...placed);
+            let most = 0;
+            nodesPerZone.forEach((nodes, zone) => {
+                if (placed[zone] < nodes && placed[zone] + 1 - fewest <= 1) {
+                    const next = placed.map((count, i) => (i === zone ? count + 1 : count));
+                    most = Math.max(most, 1 + mostPlaced(nodesPerZone, next));
+                }
+            });
+            return most;
+        }
+
+        it("places what the scheduler's rule places, for every layout of up to 3 zones of up to 5 nodes", () => {
+            for (let a = 1; a <= 5; a++)
+                for (let b = 0; b <= 5; b++)
+                    for (let c = 0; c <= 5; c++) {
+                        const zones = [a, b, c].filter((n) => n > 0);
+                        const byName = Object.fromEntries(zones.map((n, i) => [`z${i}`, n]));
+                        assert.strictEqual(zoneSpreadCapacity(byName), mostPlaced(zones), zones.join("/"));
+                    }
+            assert.strictEqual(zoneSpreadCapacity({ a: 3, b: 1, c: 1 }), 4);
+            assert.strictEqual(zoneSpreadCapacity({ a: 9 }), 9, "one zone: every node");
+        });
+
+        it("accepts what fits and refuses the rest with the arithmetic", () => {
+            assert.strictEqual(zoneSpreadProblem(5, "5 sentinels", { a: 2, b: 2, c: 1 }), undefined);
+            assert.strictEqual(zoneSpreadProblem(4, "4 redis", { a: 3, b: 1, c: 1 }), undefined);
+            assert.strictEqual(
+                zoneSpreadProblem(5, "5 sentinels", { a: 3, b: 1, c: 1 }, (n) => n % 2 === 1),
+                "5 sentinels over zones a:3 b:1 c:1 (nodes per zone) with maxSkew 1 place at most 4: one per node, and no zone " +
+                    "more than 1 above the emptiest, which b, c (1 node) keep at 1 or fewer; 1 would stay Pending, and a Pending " +
+                    "pod stops the operator's pass. Run at most 3, or add nodes in b, c",
+            );
         });
     });
 });
