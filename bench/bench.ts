@@ -26,6 +26,7 @@ import { runNodeDrills } from "./nodeDrill";
 import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
 import { runBackupDrill } from "./backupDrill";
+import { runRotationDrill } from "./rotationDrill";
 import { countLost, median, medianRange, PROJECT_DIR, scriptCommand, sleep } from "./support";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
@@ -236,6 +237,8 @@ const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
        npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
        npm run bench -- --drill backup [--trials 5 --keys 100000,1000000]
+       npm run bench -- --drill upgrade [--trials 5 --log]
+       npm run bench -- --drill rotation [--trials 5 --log]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -246,7 +249,10 @@ of the operator's master Service; haproxy: the role check only; front: the shipp
 master gate; sentinel: a Sentinel-aware client) under kill, hang and partition of the master.
 --drill motion runs the group in motion behind its front (lab/operator/motion.ts): a sentinel pod
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
-the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.`;
+the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.
+--drill upgrade rolls the redis StatefulSet in the operator's update order (an image change) behind
+the front; --drill rotation rotates a data-holding group's password in its four phases while three
+clients write through the front (bench/rotationDrill.ts).`;
 
 /** The motion drills' group: the stacks' shape, its limits on the command line. */
 const MOTION_SPEC: GroupSpec = {
@@ -300,9 +306,14 @@ runCommand(
                 await runPathDrills(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout, partitionMs }, paths, faults);
                 return 0;
             }
-            if (flags.drill === "motion") {
+            if (flags.drill === "motion" || flags.drill === "upgrade") {
                 const spec = { ...MOTION_SPEC, downAfterMilliseconds: downAfter, failoverTimeout };
-                await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES), flags.log === true);
+                const cases = flags.drill === "upgrade" ? ["upgrade" as const] : listOf("cases", flags.cases, MOTION_CASES);
+                await runMotionDrills(root, trials, spec, cases, flags.log === true);
+                return 0;
+            }
+            if (flags.drill === "rotation") {
+                await runRotationDrill(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout }, flags.log === true);
                 return 0;
             }
             if (flags.drill === "backup") {
@@ -312,7 +323,9 @@ runCommand(
             }
             if (flags.drill !== undefined) {
                 if (flags.drill !== "nodes")
-                    throw new UsageError(`--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion" and "backup"`);
+                    throw new UsageError(
+                        `--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion", "upgrade", "rotation" and "backup"`,
+                    );
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {
                     downAfterMilliseconds: downAfter,

@@ -13,7 +13,7 @@ import { withClient } from "../lab/operator/steps";
 import { GroupSpec, HOST } from "../lab/redisLab";
 import { countLost, median, sleep } from "./support";
 
-export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns"] as const;
+export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns", "upgrade"] as const;
 export type MotionCase = (typeof MOTION_CASES)[number];
 
 const CADENCE_MS = 25;
@@ -150,7 +150,7 @@ export interface MotionTrial {
     lost: number;
     /** Why the group had not settled when the trial ended, if it had not. */
     unsettled?: string;
-    /** master: from Sentinel's switch to the first write through a new connection. */
+    /** master, upgrade: from Sentinel's switch to the first write through a new connection. */
     afterSwitchMs?: number;
 }
 
@@ -193,6 +193,16 @@ export async function motionTrial(
             const current = () => model.redis.every((pod) => pod.revision === model.revision.redis && pod.phase === "Running");
             while (!current() && Date.now() - started < 600_000) await sleep(500);
             await sentinels;
+            await model.settled();
+            await sleep(5000);
+        } else if (motion === "upgrade") {
+            // An image change: the redis StatefulSet only, in the operator's update order.
+            model.revision.redis++;
+            const current = () => model.redis.every((pod) => pod.revision === model.revision.redis && pod.phase === "Running");
+            while (!current() && Date.now() - started < 600_000) {
+                if (switchedAt === undefined && (await masterAddress(lab).catch(() => before)) !== before) switchedAt = Date.now();
+                await sleep(switchedAt === undefined ? 20 : 500);
+            }
             await model.settled();
             await sleep(5000);
         } else {

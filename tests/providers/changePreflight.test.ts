@@ -1,0 +1,93 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ChangePreflightInputs, changeProblems, readHealth } from "../../providers/changePreflight";
+import { labExpectations, LabGroup, startGroup, stopGroup, whenGone } from "../../lab/redisLab";
+import { quickSpec } from "../support/health";
+
+const base: ChangePreflightInputs = {
+    configKey: "instances.auth",
+    sentinels: ["127.0.0.1:1"],
+    expected: { masterName: "mymaster", maxmemoryPolicy: "noeviction", redisCount: 3, sentinelCount: 3 },
+    password: "pw",
+    passwordVersion: 1,
+    redisImage: "redis:7.0.15",
+    holdsData: true,
+    retireWaitSeconds: 600,
+};
+
+describe("providers: the change preflight (refuses at preview)", () => {
+    const healthy = async () => [];
+    const sick = async () => ["replica-count: sentinel 10.0.0.5:26379 sees 1 healthy replica(s) of 2"];
+
+    it("lets a first deploy through without asking the group", async () => {
+        let asked = 0;
+        const { problems } = await changeProblems(undefined, { ...base, passwordRotation: "apps" }, 0, async () => (asked++, []));
+        assert.deepStrictEqual([problems, asked], [[], 0]);
+    });
+
+    it("refuses a rotation step or an image change on a group that is not healthy, naming what is wrong", async () => {
+        const step = await changeProblems(base, { ...base, passwordRotation: "accept" }, 0, sick);
+        assert.deepStrictEqual(step.problems, [
+            "instances.auth: a password rotation step is refused while the group (sentinels 127.0.0.1:1) is not healthy: " +
+                "replica-count: sentinel 10.0.0.5:26379 sees 1 healthy replica(s) of 2",
+        ]);
+        const image = await changeProblems(base, { ...base, redisImage: "redis:7.2.4" }, 0, sick);
+        assert.match(image.problems[0], /^instances\.auth: an image change is refused while the group .* is not healthy: replica-count/);
+        assert.deepStrictEqual((await changeProblems(base, { ...base, passwordRotation: "accept" }, 0, healthy)).problems, []);
+        // No change: the group's health is not this preflight's business (the post-deploy check's).
+        assert.deepStrictEqual((await changeProblems(base, base, 0, sick)).problems, []);
+    });
+
+    it("refuses a skipped phase, a downgrade and a retire too soon without asking the group", async () => {
+        const never = async (): Promise<string[]> => assert.fail("the group was asked");
+        const skip = await changeProblems(base, { ...base, passwordRotation: "replicate" }, 0, never);
+        assert.match(skip.problems[0], /^instances\.auth\.passwordRotation: replicate skips a phase/);
+        const down = await changeProblems(base, { ...base, redisImage: "redis:6.2.14" }, 0, never);
+        assert.match(down.problems[0], /^instances\.auth\.redis\.image: redis:6\.2\.14 \(Redis 6\.2\) cannot load the RDB version 10/);
+        // The app env moved at t=1000 s (recorded by the check at apps); retire 100 s later is refused.
+        const apps = await changeProblems(
+            { ...base, passwordRotation: "replicate" },
+            { ...base, passwordRotation: "apps" },
+            1_000_000,
+            healthy,
+        );
+        assert.strictEqual(apps.inputs.appsAt, 1_000_000);
+        const soon = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_100_000, never);
+        assert.match(soon.problems[0], /retire is refused for another 500 s/);
+        const later = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_700_000, healthy);
+        assert.deepStrictEqual(later.problems, []);
+        assert.strictEqual(later.inputs.appsAt, 1_000_000, "the time the app env moved is carried to the next deploy");
+    });
+
+    describe("with the post-deploy checks against a real group", () => {
+        let group: LabGroup;
+        let root: string;
+        before(async () => {
+            root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-preflight-"));
+            group = await startGroup(quickSpec({ name: "preflight", redisCount: 2, sentinelCount: 1 }), root);
+        });
+        after(async () => {
+            if (group) await stopGroup(group);
+            fs.rmSync(root, { recursive: true, force: true });
+        });
+
+        it("lets a step through on the healthy group and refuses it once a replica is gone, naming the check", async () => {
+            const inputs: ChangePreflightInputs = {
+                ...base,
+                sentinels: group.sentinels.map((s) => `127.0.0.1:${s.port}`),
+                expected: labExpectations(group),
+                password: group.spec.password,
+            };
+            assert.deepStrictEqual((await changeProblems(inputs, { ...inputs, passwordRotation: "accept" }, 0, readHealth)).problems, []);
+            process.kill(group.redis[1].pid, "SIGKILL");
+            await whenGone([group.redis[1].pid]);
+            const { problems } = await changeProblems(inputs, { ...inputs, passwordRotation: "accept" }, 0, readHealth);
+            assert.match(
+                problems[0] ?? "",
+                /a password rotation step is refused while the group .* is not healthy: .*(replica-count|replication)/,
+            );
+        });
+    });
+});
