@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import { goDurationSeconds, passwordPlan, retireWaitSeconds, RETIRE_MARGIN_SECONDS } from "../../render/passwordRotation";
 import { ROTATION_PHASES } from "../../config/schema/instances";
+import { parseStackConfigOrThrow } from "../../config/parse";
+import { frontDeploymentSpec, PASSWORD_VERSION_ANNOTATION } from "../../render/front";
+import { renderOptions, stackConfig } from "../support/stacks";
 
 describe("render: password rotation phases", () => {
     it("every phase keeps each party's password among those every server accepts", () => {
@@ -38,5 +41,15 @@ describe("render: password rotation phases", () => {
         assert.strictEqual(goDurationSeconds("90s"), 90);
         assert.strictEqual(retireWaitSeconds(["1h", "15m"]), 3600 + RETIRE_MARGIN_SECONDS);
         assert.strictEqual(retireWaitSeconds([]), RETIRE_MARGIN_SECONDS);
+    });
+
+    it("rolls the front's pods when the Secret's password moves (apps), and only then", () => {
+        const prod = parseStackConfigOrThrow(stackConfig("prod"));
+        const auth = prod.instances[0];
+        const versionAt = (phase?: (typeof ROTATION_PHASES)[number]) =>
+            frontDeploymentSpec({ ...auth, passwordRotation: phase }, renderOptions(prod), "c".repeat(64)).template.metadata.annotations[
+                PASSWORD_VERSION_ANNOTATION
+            ];
+        assert.deepStrictEqual([undefined, ...ROTATION_PHASES].map(versionAt), ["1", "1", "1", "2", "2"]);
     });
 });
