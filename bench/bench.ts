@@ -237,7 +237,7 @@ const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after
        npm run bench -- --drill paths [--trials 5 --down-after 5000 --failover-timeout 10000 --partition-seconds 20 --paths front,sentinel --faults kill,hang]
        npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
        npm run bench -- --drill backup [--trials 5 --keys 100000,1000000]
-       npm run bench -- --drill upgrade [--trials 5 --log]
+       npm run bench -- --drill upgrade [--trials 5 --log --pass-seconds 30]
        npm run bench -- --drill rotation [--trials 5 --log]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
@@ -251,7 +251,8 @@ master gate; sentinel: a Sentinel-aware client) under kill, hang and partition o
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
 the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.
 --drill upgrade rolls the redis StatefulSet in the operator's update order (an image change) behind
-the front; --drill rotation rotates a data-holding group's password in its four phases while three
+the front (--pass-seconds: the operator model's pass, 30 s as the operator's; shorter for a quick
+rehearsal); --drill rotation rotates a data-holding group's password in its four phases while three
 clients write through the front (bench/rotationDrill.ts).`;
 
 /** The motion drills' group: the stacks' shape, its limits on the command line. */
@@ -288,6 +289,7 @@ runCommand(
             faults: { type: "string" },
             cases: { type: "string" },
             log: { type: "boolean" },
+            "pass-seconds": { type: "string" },
         },
     },
     async (flags) => {
@@ -309,7 +311,8 @@ runCommand(
             if (flags.drill === "motion" || flags.drill === "upgrade") {
                 const spec = { ...MOTION_SPEC, downAfterMilliseconds: downAfter, failoverTimeout };
                 const cases = flags.drill === "upgrade" ? ["upgrade" as const] : listOf("cases", flags.cases, MOTION_CASES);
-                await runMotionDrills(root, trials, spec, cases, flags.log === true);
+                const passSeconds = wholeNumber("pass-seconds", flags["pass-seconds"], 30, 1);
+                await runMotionDrills(root, trials, spec, cases, flags.log === true, passSeconds);
                 return 0;
             }
             if (flags.drill === "rotation") {
