@@ -75,12 +75,16 @@ export async function applyPhasePasswords(
     const servers = new Map<string, Endpoint>([[formatEndpoint(master), master]]);
     for (const view of answering) {
         for (const replica of view.replicas ?? []) {
-            if (!/s_down|disconnected/.test(replica.flags ?? ""))
+            // A replica Sentinel holds down is not the group's (a pod that moved); one it has just
+            // disconnected from is (an auth-pass change drops Sentinel's links), and gets the phase.
+            if (!/s_down/.test(replica.flags ?? ""))
                 servers.set(`${replica.ip}:${replica.port}`, { host: replica.ip, port: Number(replica.port) });
         }
     }
     if (servers.size !== expected.redisCount) {
-        throw new Error(`the sentinels know ${servers.size} healthy redis of ${expected.redisCount}: ${[...servers.keys()].join(", ")}`);
+        throw new Error(
+            `the sentinels know ${servers.size} redis that are not down, of ${expected.redisCount}: ${[...servers.keys()].join(", ")}`,
+        );
     }
     const report: PhaseReport = { redis: [], sentinels: [] };
     // Passwords first (every server accepts the new one before anything uses it), masterauth after.

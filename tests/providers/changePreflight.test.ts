@@ -1,10 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ChangePreflightInputs, changeProblems, readHealth } from "../../providers/changePreflight";
+import { ChangePreflightInputs, changePreflightProvider, changeProblems, readHealth } from "../../providers/changePreflight";
 import { labExpectations, LabGroup, startGroup, stopGroup, whenGone } from "../../lab/redisLab";
 import { quickSpec } from "../support/health";
+import { PROJECT_DIR } from "../support/stacks";
 
 const base: ChangePreflightInputs = {
     configKey: "instances.auth",
@@ -89,5 +92,27 @@ describe("providers: the change preflight (refuses at preview)", () => {
                 /a password rotation step is refused while the group .* is not healthy: .*(replica-count|replication)/,
             );
         });
+    });
+
+    it("refuses from Pulumi's serialized provider, in a fresh process, as preview runs its check", async () => {
+        const serialized = await pulumi.runtime.serializeFunction(() => changePreflightProvider, { allowSecrets: false });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-preflight-"));
+        try {
+            const file = path.join(dir, "provider.js");
+            fs.writeFileSync(file, serialized.text);
+            const olds = { ...base, passwordRotation: "accept" };
+            const script = `require(${JSON.stringify(file)}).${serialized.exportName}().check(${JSON.stringify(olds)}, ${JSON.stringify({ ...base, passwordRotation: "retire", redisImage: "redis:6.2.6" })})
+                .then((r) => console.log(JSON.stringify(r.failures ?? [])), (e) => { console.error(e.message); process.exit(1); });`;
+            const run = spawnSync(process.execPath, ["-e", script], {
+                env: { ...process.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules"), NODE_OPTIONS: "" },
+                encoding: "utf8",
+            });
+            const reasons = (JSON.parse(run.stdout) as Array<{ reason: string }>).map((failure) => failure.reason);
+            assert.strictEqual(reasons.length, 2, run.stderr);
+            assert.match(reasons[0], /passwordRotation: retire skips a phase/);
+            assert.match(reasons[1], /redis\.image: redis:6\.2\.6 \(Redis 6\.2\) cannot load/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
