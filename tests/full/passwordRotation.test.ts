@@ -32,4 +32,17 @@ describe("full: password rotation with writes through the front", function () {
         assert.ok(trial.newAccepted, "a server refuses the new password");
         assert.ok(trial.resyncedWithNew, "replicas did not re-sync with the new masterauth");
     });
+
+    it("and the harness sees what a skipped phase does: retire straight after accept fails the old URL's requests", async () => {
+        const spec = drillGroupSpec("skipped", { downAfterMilliseconds: 5000, failoverTimeout: 10_000 });
+        const trial = await rotationTrial(spec, root, 62, {
+            passIntervalMs: 3000,
+            phaseHoldMs: 4000,
+            frontGraceMs: 1000,
+            phases: ["accept", "retire"],
+        });
+        const [oldUrl] = trial.clients;
+        assert.ok(oldUrl.failed.length > 10, `only ${oldUrl.failed.length} failed`);
+        assert.match(oldUrl.failed[0], /WRONGPASS/);
+    });
 });
