@@ -78,6 +78,11 @@ export class RedisFailover extends pulumi.ComponentResource {
             }),
         );
         this.password = passwords.get(plan.secret)!;
+        // Each phase re-runs the post-deploy check (its revision), after the phase is applied.
+        const passwordsPart =
+            instance.passwordVersion !== 1 || instance.passwordRotation
+                ? { version: instance.passwordVersion, ...(instance.passwordRotation ? { phase: instance.passwordRotation } : {}) }
+                : undefined;
         this.appPassword = passwords.get(plan.apps)!;
         const reach =
             args.verify?.transport === "direct"
@@ -167,7 +172,9 @@ export class RedisFailover extends pulumi.ComponentResource {
                     allowExternalServices: args.verify.allowExternalServices,
                     groupRevision: pulumi
                         .all(args.revision?.nodeInstanceIds ?? [])
-                        .apply((ids) => groupRevision({ ...args.revision, failover: manifest, nodeInstanceIds: ids })),
+                        .apply((ids) =>
+                            groupRevision({ ...args.revision, failover: manifest, nodeInstanceIds: ids, passwords: passwordsPart }),
+                        ),
                 },
                 { parent: this, dependsOn: [this.resource, ...(rotation ? [rotation] : [])] },
             );

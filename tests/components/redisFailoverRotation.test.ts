@@ -46,6 +46,7 @@ describe("components: RedisFailover through a password rotation", () => {
 
     it("moves the Secret and the app env to the new password at apps, not before, and applies each phase after the CR", async () => {
         const seen: Record<string, string[]> = {};
+        const revisions = new Set([(await build(auth)).byName.get("auth-redis-health")!.inputs.groupRevision]);
         for (const phase of ["accept", "replicate", "apps", "retire"] as const) {
             const { byName, passwordOf } = await build({ ...auth, passwordRotation: phase });
             const step = byName.get("auth-redis-password-rotation")!;
@@ -53,6 +54,7 @@ describe("components: RedisFailover through a password rotation", () => {
             assert.ok(step.dependencies.includes(byName.get("auth-redis-failover")!.urn));
             assert.ok(byName.get("auth-redis-health")!.dependencies.includes(step.urn), "the health check runs after the phase");
             seen[phase] = [...passwordOf("auth-redis-auth"), ...passwordOf("app-env")];
+            revisions.add(byName.get("auth-redis-health")!.inputs.groupRevision);
         }
         assert.deepStrictEqual(seen, {
             accept: ["auth-redis-password", "auth-redis-password"],
@@ -60,5 +62,6 @@ describe("components: RedisFailover through a password rotation", () => {
             apps: ["auth-redis-password-v2", "auth-redis-password-v2"],
             retire: ["auth-redis-password-v2", "auth-redis-password-v2"],
         });
+        assert.strictEqual(revisions.size, 5, "each phase re-runs the post-deploy check");
     });
 });
