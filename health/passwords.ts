@@ -55,17 +55,8 @@ async function withAnyPassword<T>(
     throw new Error(`${formatEndpoint(address)} accepts none of the rotation's passwords (${errorText(last)})`);
 }
 
-/**
- * Applies the phase to every redis Sentinel knows (the master and its replicas) and every sentinel
- * of the target, then checks that each redis accepts every accepted password and each replica's
- * link is up. Throws naming the first server that does not; `expected.redisCount` servers must be found.
- */
-export async function applyPhasePasswords(
-    source: Target | TargetSource,
-    expected: Expectations,
-    passwords: PhasePasswords,
-    timeoutMs = 2000,
-): Promise<PhaseReport> {
+/** The group's target, how to dial an address, and every redis Sentinel knows that is not down. */
+async function groupServers(source: Target | TargetSource, expected: Expectations, timeoutMs: number) {
     const target = await targetOf(source, expected);
     const dial = (endpoint: Endpoint) => (target.dial ? target.dial(endpoint) : endpoint);
     const views = await Promise.all(target.sentinels.map((endpoint) => askSentinel(endpoint, expected.masterName, timeoutMs)));
@@ -86,6 +77,38 @@ export async function applyPhasePasswords(
             `the sentinels know ${servers.size} redis that are not down, of ${expected.redisCount}: ${[...servers.keys()].join(", ")}`,
         );
     }
+    return { target, dial, servers };
+}
+
+/** When each redis of the group started (epoch ms, from `uptime_in_seconds`), by its address as Sentinel names it. */
+export async function serverStarts(
+    source: Target | TargetSource,
+    expected: Expectations,
+    password: string | undefined,
+    nowMs: number,
+    timeoutMs = 2000,
+): Promise<Array<{ name: string; startedAtMs: number }>> {
+    const { dial, servers } = await groupServers(source, expected, timeoutMs);
+    return Promise.all(
+        [...servers].map(async ([name, address]) => {
+            const info = await withConnection(await dial(address), { password, timeoutMs }, (client) => client.info("server"));
+            return { name, startedAtMs: nowMs - Number(parseInfo(info).uptime_in_seconds) * 1000 };
+        }),
+    );
+}
+
+/**
+ * Applies the phase to every redis Sentinel knows (the master and its replicas) and every sentinel
+ * of the target, then checks that each redis accepts every accepted password and each replica's
+ * link is up. Throws naming the first server that does not; `expected.redisCount` servers must be found.
+ */
+export async function applyPhasePasswords(
+    source: Target | TargetSource,
+    expected: Expectations,
+    passwords: PhasePasswords,
+    timeoutMs = 2000,
+): Promise<PhaseReport> {
+    const { target, dial, servers } = await groupServers(source, expected, timeoutMs);
     const report: PhaseReport = { redis: [], sentinels: [] };
     // Passwords first (every server accepts the new one before anything uses it), masterauth after.
     for (const [name, address] of servers) {

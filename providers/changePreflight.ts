@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 // At the top, not required in a method: Pulumi serializes what the provider reaches by value.
 import { imageChangeProblem, retireWaitProblem, rotationStepProblem } from "../config/changeRules";
 import type { ROTATION_PHASES } from "../config/schema/instances";
+import { serverStarts } from "../health/passwords";
 import { describeReach, openTarget, Reach } from "../health/reach";
 import { summarizeFailures } from "../health/report";
 import { Expectations } from "../health/rules";
@@ -47,12 +48,45 @@ export const readHealth: HealthReader = async (inputs) => {
     }
 };
 
+/** When each redis of the group started (tests give their own). */
+export type StartsReader = (inputs: ChangePreflightInputs) => Promise<Array<{ name: string; startedAtMs: number }>>;
+
+/** Each redis's start, from its uptime. */
+export const readStarts: StartsReader = async (inputs) => {
+    const opened = await openTarget(inputs, inputs.password);
+    try {
+        return await serverStarts(opened, inputs.expected, inputs.password, Date.now());
+    } finally {
+        await opened.close();
+    }
+};
+
+/**
+ * Why `retire` cannot come yet because of a redis started before the app env moved: its pod's
+ * readiness probe, exporter and preStop hook took the Secret's old password from their environment
+ * when it started (spotahome generator.go getRedisEnv), and would fail once it is no longer accepted.
+ */
+export async function staleServersProblem(
+    inputs: ChangePreflightInputs,
+    appsAt: number,
+    starts: StartsReader,
+): Promise<string | undefined> {
+    const stale = (await starts(inputs)).filter((server) => server.startedAtMs < appsAt);
+    if (stale.length === 0) return undefined;
+    return (
+        `${inputs.configKey}.passwordRotation: retire is refused while redis ${stale.map((s) => s.name).join(", ")} ` +
+        `has run since before apps: its readiness probe, exporter and preStop hook hold the old password from the pod's ` +
+        `environment; re-create those pods first, replicas before the master (README, "Rotating a password")`
+    );
+}
+
 /** The problems of going from `olds` (last deploy; undefined on a first one) to `news`, and the inputs to record. */
 export async function changeProblems(
     olds: Partial<ChangePreflightInputs> | undefined,
     news: ChangePreflightInputs,
     nowMs: number,
     health: HealthReader = readHealth,
+    starts: StartsReader = readStarts,
 ): Promise<{ problems: string[]; inputs: ChangePreflightInputs }> {
     const appsAt =
         news.passwordRotation !== "apps" && news.passwordRotation !== "retire"
@@ -79,6 +113,12 @@ export async function changeProblems(
               )
             : []),
     ];
+    if (problems.length === 0 && news.passwordRotation === "retire" && olds.passwordRotation === "apps" && olds.appsAt !== undefined) {
+        const stale = await staleServersProblem(news, olds.appsAt, starts).catch(
+            (error: Error) => `${key}: could not be checked: ${error.message}`,
+        );
+        if (stale) problems.push(stale);
+    }
     const changing =
         olds.passwordRotation !== news.passwordRotation ||
         olds.passwordVersion !== news.passwordVersion ||

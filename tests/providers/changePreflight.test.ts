@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ChangePreflightInputs, changePreflightProvider, changeProblems, readHealth } from "../../providers/changePreflight";
+import { ChangePreflightInputs, changePreflightProvider, changeProblems, readHealth, readStarts } from "../../providers/changePreflight";
 import { labExpectations, LabGroup, startGroup, stopGroup, whenGone } from "../../lab/redisLab";
 import { quickSpec } from "../support/health";
 import { PROJECT_DIR } from "../support/stacks";
@@ -59,8 +59,14 @@ describe("providers: the change preflight (refuses at preview)", () => {
         assert.strictEqual(apps.inputs.appsAt, 1_000_000);
         const soon = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_100_000, never);
         assert.match(soon.problems[0], /retire is refused for another 500 s/);
-        const later = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_700_000, healthy);
+        // Every redis re-created after the app env moved: retire goes ahead.
+        const fresh = async () => [{ name: "10.0.1.5:6379", startedAtMs: 1_200_000 }];
+        const later = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_700_000, healthy, fresh);
         assert.deepStrictEqual(later.problems, []);
+        // One still running since before: its readiness probe and exporter hold the old password.
+        const stale = async () => [...(await fresh()), { name: "10.0.1.6:6379", startedAtMs: 900_000 }];
+        const refused = await changeProblems(apps.inputs, { ...base, passwordRotation: "retire" }, 1_700_000, healthy, stale);
+        assert.match(refused.problems[0], /retire is refused while redis 10\.0\.1\.6:6379 has run since before apps: its readiness probe/);
         assert.strictEqual(later.inputs.appsAt, 1_000_000, "the time the app env moved is carried to the next deploy");
     });
 
@@ -84,6 +90,11 @@ describe("providers: the change preflight (refuses at preview)", () => {
                 password: group.spec.password,
             };
             assert.deepStrictEqual((await changeProblems(inputs, { ...inputs, passwordRotation: "accept" }, 0, readHealth)).problems, []);
+            // The servers' start times, from their uptime: all started before now, none before a second ago minus the run.
+            const starts = await readStarts(inputs);
+            assert.strictEqual(starts.length, 2);
+            for (const server of starts)
+                assert.ok(server.startedAtMs <= Date.now() && server.startedAtMs > Date.now() - 600_000, server.name);
             process.kill(group.redis[1].pid, "SIGKILL");
             await whenGone([group.redis[1].pid]);
             const { problems } = await changeProblems(inputs, { ...inputs, passwordRotation: "accept" }, 0, readHealth);
