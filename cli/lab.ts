@@ -28,7 +28,7 @@ would use (through the fronts: they follow a failover) and a verify command per 
   --down   stop everything the lab started
   --rotate PURPOSE --phase accept|replicate|apps|retire
            apply one phase of a password rotation to the running lab's group, as \`up\` applies
-           instances.<p>.passwordRotation (README, "Rotating a password"), check it and print its appEnv
+           instances.<p>.passwordRotation (README, "Rotating a password"), check it and print its verify command
 Exit status: 0 healthy (or stopped), 1 failed, 2 bad usage.`;
 
 async function up(stack: string, json: boolean): Promise<number> {
