@@ -27,6 +27,7 @@ import { MOTION_CASES, runMotionDrills } from "./motionDrill";
 import { PATH_FAULTS, PATHS, runPathDrills } from "./pathDrill";
 import { runBackupDrill } from "./backupDrill";
 import { runMigrationDrill } from "./migrationDrill";
+import { runRotationDrill } from "./rotationDrill";
 import { countLost, median, medianRange, PROJECT_DIR, scriptCommand, sleep } from "./support";
 
 function stats(values: number[]): { median: number; p90: number; min: number; max: number } {
@@ -238,6 +239,8 @@ const USAGE = `usage: npm run bench [-- --trials 5 --verify-runs 20 --down-after
        npm run bench -- --drill motion [--trials 5 --down-after 5000 --failover-timeout 10000 --cases sentinel,replica,master,rolling,dns --log]
        npm run bench -- --drill backup [--trials 5 --keys 100000,1000000]
        npm run bench -- --drill migration [--trials 5 --keys 100000]
+       npm run bench -- --drill upgrade [--trials 5 --log --pass-seconds 30]
+       npm run bench -- --drill rotation [--trials 5 --log]
 
 Figures, not tests: verify latency on a lab shaped like the dev stack, then the failover drill
 (kill and hang of the master, ioredis defaults and recommended settings), on real Redis.
@@ -250,7 +253,11 @@ master gate; sentinel: a Sentinel-aware client) under kill, hang and partition o
 re-created, a replica re-created, the master re-created in the operator's order, a rolling update of
 the whole group, the front's DNS frozen 120 s; --log prints the operator model's steps on stderr.
 --drill backup times the backup Job's steps and the restore command; --drill migration moves a
-standalone Redis into a lab group by the README's runbook while an application writes.`;
+standalone Redis into a lab group by the README's runbook while an application writes.
+--drill upgrade rolls the redis StatefulSet in the operator's update order (an image change) behind
+the front (--pass-seconds: the operator model's pass, 30 s as the operator's; shorter for a quick
+rehearsal); --drill rotation rotates a data-holding group's password in its four phases while three
+clients write through the front (bench/rotationDrill.ts).`;
 
 /** The motion drills' group: the stacks' shape, its limits on the command line. */
 const MOTION_SPEC: GroupSpec = {
@@ -286,6 +293,7 @@ runCommand(
             faults: { type: "string" },
             cases: { type: "string" },
             log: { type: "boolean" },
+            "pass-seconds": { type: "string" },
         },
     },
     async (flags) => {
@@ -304,9 +312,15 @@ runCommand(
                 await runPathDrills(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout, partitionMs }, paths, faults);
                 return 0;
             }
-            if (flags.drill === "motion") {
+            if (flags.drill === "motion" || flags.drill === "upgrade") {
                 const spec = { ...MOTION_SPEC, downAfterMilliseconds: downAfter, failoverTimeout };
-                await runMotionDrills(root, trials, spec, listOf("cases", flags.cases, MOTION_CASES), flags.log === true);
+                const cases = flags.drill === "upgrade" ? ["upgrade" as const] : listOf("cases", flags.cases, MOTION_CASES);
+                const passSeconds = wholeNumber("pass-seconds", flags["pass-seconds"], 30, 1);
+                await runMotionDrills(root, trials, spec, cases, flags.log === true, passSeconds);
+                return 0;
+            }
+            if (flags.drill === "rotation") {
+                await runRotationDrill(root, trials, { downAfterMilliseconds: downAfter, failoverTimeout }, flags.log === true);
                 return 0;
             }
             if (flags.drill === "backup") {
@@ -322,7 +336,7 @@ runCommand(
             if (flags.drill !== undefined) {
                 if (flags.drill !== "nodes")
                     throw new UsageError(
-                        `--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion", "backup" and "migration"`,
+                        `--drill ${flags.drill}: the drills by name are "nodes", "paths", "motion", "upgrade", "rotation", "backup" and "migration"`,
                     );
                 const partitionMs = wholeNumber("partition-seconds", flags["partition-seconds"], 20, 1) * 1000;
                 await runNodeDrills(root, trials, {

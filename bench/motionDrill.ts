@@ -5,7 +5,7 @@
 // a successful write for each, and how many acknowledged writes the final master does not have.
 
 import IORedis from "ioredis";
-import { MASTER_NAME } from "../facts/operator";
+import { MASTER_NAME, RESYNC_SECONDS } from "../facts/operator";
 import { withConnection } from "../health/connection";
 import { MotionLab, startMotionLab, stopMotionLab } from "../lab/motionLab";
 import type { MotionPod } from "../lab/operator/motion";
@@ -13,7 +13,7 @@ import { withClient } from "../lab/operator/steps";
 import { GroupSpec, HOST } from "../lab/redisLab";
 import { countLost, median, sleep } from "./support";
 
-export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns"] as const;
+export const MOTION_CASES = ["sentinel", "replica", "master", "rolling", "dns", "upgrade"] as const;
 export type MotionCase = (typeof MOTION_CASES)[number];
 
 const CADENCE_MS = 25;
@@ -150,7 +150,7 @@ export interface MotionTrial {
     lost: number;
     /** Why the group had not settled when the trial ended, if it had not. */
     unsettled?: string;
-    /** master: from Sentinel's switch to the first write through a new connection. */
+    /** master, upgrade: from Sentinel's switch to the first write through a new connection. */
     afterSwitchMs?: number;
 }
 
@@ -161,8 +161,9 @@ export async function motionTrial(
     motion: MotionCase,
     block: number,
     log?: (line: string) => void,
+    passIntervalMs = RESYNC_SECONDS * 1000,
 ): Promise<MotionTrial> {
-    const lab = await startMotionLab(spec, root, { block, ...(log ? { log } : {}) });
+    const lab = await startMotionLab(spec, root, { block, passIntervalMs, ...(log ? { log } : {}) });
     const { model } = lab;
     model.start();
     const fresh = newConnectionWriter(lab, "new:");
@@ -195,6 +196,16 @@ export async function motionTrial(
             await sentinels;
             await model.settled();
             await sleep(5000);
+        } else if (motion === "upgrade") {
+            // An image change: the redis StatefulSet only, in the operator's update order.
+            model.revision.redis++;
+            const current = () => model.redis.every((pod) => pod.revision === model.revision.redis && pod.phase === "Running");
+            while (!current() && Date.now() - started < 600_000) {
+                if (switchedAt === undefined && (await masterAddress(lab).catch(() => before)) !== before) switchedAt = Date.now();
+                await sleep(switchedAt === undefined ? 20 : 500);
+            }
+            await model.settled();
+            await sleep(5000);
         } else {
             lab.dns.freeze();
             await sleep(DNS_FROZEN_MS);
@@ -220,11 +231,18 @@ export async function motionTrial(
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 /** Runs `trials` of each case and prints one line per case. */
-export async function runMotionDrills(root: string, trials: number, spec: GroupSpec, cases: MotionCase[], verbose = false): Promise<void> {
+export async function runMotionDrills(
+    root: string,
+    trials: number,
+    spec: GroupSpec,
+    cases: MotionCase[],
+    verbose = false,
+    passSeconds = RESYNC_SECONDS,
+): Promise<void> {
     const started = Date.now();
     const log = verbose ? (line: string) => process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(2)} ${line}\n`) : undefined;
     console.log(
-        `\n## motion drills (3 redis, 3 sentinels, down-after-milliseconds ${spec.downAfterMilliseconds}, failover-timeout ${spec.failoverTimeout}; operator pass every 30 s; ${trials} trials each)`,
+        `\n## motion drills (3 redis, 3 sentinels, down-after-milliseconds ${spec.downAfterMilliseconds}, failover-timeout ${spec.failoverTimeout}; operator pass every ${passSeconds} s; ${trials} trials each)`,
     );
     console.log(
         "case      longest without a write, s: new conn every 25 ms / kept conn (median, max)   after switch s   acked lost per trial",
@@ -233,7 +251,7 @@ export async function runMotionDrills(root: string, trials: number, spec: GroupS
     for (const motion of cases) {
         const results: MotionTrial[] = [];
         for (let i = 0; i < trials; i++) {
-            results.push(await motionTrial(spec, root, motion, block++, log));
+            results.push(await motionTrial(spec, root, motion, block++, log, passSeconds * 1000));
             process.stderr.write(".");
         }
         const fresh = results.map((r) => r.newConnectionGapMs);

@@ -8,6 +8,7 @@ import { readStackFile } from "../config/stackFile";
 import { checkOnce } from "../health/wait";
 import { formatReport } from "../health/report";
 import { labAppEnv, labProcesses, labSpecs, labVerifyCommand, startLab, stopLab } from "../lab/stackLab";
+import { rotateLabGroup } from "../lab/stackRotation";
 import { labExpectations, labTarget } from "../lab/redisLab";
 import { PROJECT_DIR, stackFilePath } from "../plan/planStack";
 import { runCommand, UsageError } from "./command";
@@ -15,7 +16,7 @@ import { runCommand, UsageError } from "./command";
 /** Where a running lab keeps its processes' folders and its state file (REDIS_HA_LAB_DIR overrides). */
 const LAB_DIR = process.env.REDIS_HA_LAB_DIR ?? path.join(PROJECT_DIR, ".lab");
 
-const USAGE = `usage: npm run lab -- --stack NAME [--json] [--down]
+const USAGE = `usage: npm run lab -- --stack NAME [--json] [--down] [--rotate PURPOSE --phase PHASE]
 
 Starts real redis-server and redis-sentinel processes on 127.0.0.1, one group per instance of
 Pulumi.NAME.yaml (counts, policy, maxmemory, AOF, sentinel timings), each behind the front the
@@ -25,6 +26,9 @@ would use (through the fronts: they follow a failover) and a verify command per 
            {"servers": [{"kind": "redis"|"sentinel"|"front", "pid": N, "address": "HOST:PORT"}],
            "verify": COMMAND}}}; progress goes to stderr
   --down   stop everything the lab started
+  --rotate PURPOSE --phase accept|replicate|apps|retire
+           apply one phase of a password rotation to the running lab's group, as \`up\` applies
+           instances.<p>.passwordRotation (README, "Rotating a password"), check it and print its verify command
 Exit status: 0 healthy (or stopped), 1 failed, 2 bad usage.`;
 
 async function up(stack: string, json: boolean): Promise<number> {
@@ -77,11 +81,40 @@ async function down(): Promise<number> {
     return 0;
 }
 
+async function rotate(purpose: string, phase: string): Promise<number> {
+    const rotated = await rotateLabGroup(LAB_DIR, purpose, phase).catch((error: Error) => error);
+    if (rotated instanceof Error) {
+        console.error(`lab: ${rotated.message}`);
+        return 1;
+    }
+    const { group, report } = rotated;
+    console.log(`lab: ${purpose}: phase ${phase} applied to ${report.redis.length} redis and ${report.sentinels.length} sentinels`);
+    const health = await checkOnce(labTarget(group), labExpectations(group));
+    console.log(formatReport(health));
+    console.log(`the Secret's password (operator, front) is now the ${group.rotation?.old === group.spec.password ? "old" : "new"} one`);
+    console.log(labVerifyCommand(group));
+    return health.healthy ? 0 : 1;
+}
+
 runCommand(
-    { name: "lab", usage: USAGE, options: { stack: { type: "string" }, down: { type: "boolean" }, json: { type: "boolean" } } },
+    {
+        name: "lab",
+        usage: USAGE,
+        options: {
+            stack: { type: "string" },
+            down: { type: "boolean" },
+            json: { type: "boolean" },
+            rotate: { type: "string" },
+            phase: { type: "string" },
+        },
+    },
     async (flags) => {
         if (!flags.stack) {
             throw new UsageError("--stack NAME is required");
+        }
+        if (flags.rotate !== undefined) {
+            if (!flags.phase) throw new UsageError("--rotate needs --phase accept|replicate|apps|retire");
+            return rotate(flags.rotate, flags.phase);
         }
         return flags.down ? down() : up(flags.stack, flags.json ?? false);
     },

@@ -17,6 +17,9 @@ import { groupRevision, GroupRevisionInputs } from "../render/groupRevision";
 import { redisShutdownScript, shutdownConfigMapName } from "../render/redisShutdown";
 import { redisUrl } from "../render/urls";
 import { RedisHealthCheck } from "../providers/redisHealthCheck";
+import { ChangePreflight } from "../providers/changePreflight";
+import { PasswordRotationStep } from "../providers/passwordRotation";
+import { passwordPlan, retireWaitSeconds } from "../render/passwordRotation";
 
 /** Arguments of a `RedisFailover` component. */
 export interface RedisFailoverArgs {
@@ -39,12 +42,16 @@ export interface RedisFailoverArgs {
     kubeconfig?: pulumi.Output<string>;
     /** What else the group's revision (the health check's `groupRevision`) covers besides the manifest. */
     revision?: GroupRevisionInputs;
+    /** How long a rotation's `retire` waits after `apps` (the ExternalSecrets' refresh and a margin). */
+    retireWaitSeconds?: number;
 }
 
 /** A RedisFailover with its password Secret; exposes the endpoints applications use. */
 export class RedisFailover extends pulumi.ComponentResource {
-    /** The instance's password (secret). */
+    /** The password of the Secret: the operator's, the front's (secret). */
     readonly password: pulumi.Output<string>;
+    /** The password of the app env (secret); the Secret's except mid-rotation. */
+    readonly appPassword: pulumi.Output<string>;
     /** Endpoints the operator's services answer on. */
     readonly endpoints: FailoverEndpoints;
     /** The custom resource. */
@@ -59,9 +66,52 @@ export class RedisFailover extends pulumi.ComponentResource {
         const { instance, render } = args;
         const manifest = buildRedisFailoverManifest(instance, render);
 
-        // Letters and digits only, so the password needs no escaping in URLs or redis.conf.
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-        this.password = pulumi.secret(password.result);
+        // One generated password per version (render/passwordRotation.ts: which one each party uses);
+        // letters and digits only, so it needs no escaping in URLs or redis.conf. Version 1 keeps the
+        // name it always had.
+        const plan = passwordPlan(instance.passwordVersion, instance.passwordRotation);
+        const passwords = new Map(
+            plan.versions.map((version) => {
+                const resource = version === 1 ? `${name}-password` : `${name}-password-v${version}`;
+                const generated = new random.RandomPassword(resource, { length: 32, special: false }, { parent: this });
+                return [version, pulumi.secret(generated.result)];
+            }),
+        );
+        this.password = passwords.get(plan.secret)!;
+        // Each phase re-runs the post-deploy check (its revision), after the phase is applied.
+        const passwordsPart =
+            instance.passwordVersion !== 1 || instance.passwordRotation
+                ? { version: instance.passwordVersion, ...(instance.passwordRotation ? { phase: instance.passwordRotation } : {}) }
+                : undefined;
+        this.appPassword = passwords.get(plan.apps)!;
+        const reach =
+            args.verify?.transport === "direct"
+                ? { sentinels: [failoverEndpoints(instance.name, render.namespace).sentinel] }
+                : { kubernetes: pulumi.secret({ namespace: render.namespace, name: instance.name, kubeconfig: args.kubeconfig }) };
+        const expected = {
+            masterName: failoverEndpoints(instance.name, render.namespace).masterName,
+            maxmemoryPolicy: instance.redis.maxmemoryPolicy,
+            maxmemoryBytes: instance.redis.maxmemoryBytes,
+            redisCount: instance.redis.replicas,
+            sentinelCount: instance.sentinel.replicas,
+        };
+        // Refuses at preview a rotation step out of order or too soon, an image the data cannot
+        // survive, or either on a group that is not healthy; everything of the group waits for it.
+        const preflight = new ChangePreflight(
+            `${name}-change-preflight`,
+            {
+                ...reach,
+                configKey: `instances.${instance.purpose}`,
+                expected,
+                password: this.password,
+                passwordVersion: instance.passwordVersion,
+                ...(instance.passwordRotation ? { passwordRotation: instance.passwordRotation } : {}),
+                redisImage: instance.redis.image,
+                holdsData: instance.holdsData,
+                retireWaitSeconds: args.retireWaitSeconds ?? retireWaitSeconds([]),
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
 
         const secret = new k8s.core.v1.Secret(
             `${name}-auth`,
@@ -69,7 +119,7 @@ export class RedisFailover extends pulumi.ComponentResource {
                 metadata: { name: authSecretName(instance.name), namespace: render.namespace, labels: manifest.metadata.labels },
                 stringData: { [AUTH_SECRET_KEY]: this.password },
             },
-            { parent: this, dependsOn: [args.namespace] },
+            { parent: this, dependsOn: [args.namespace, preflight] },
         );
 
         // The operator refuses a failover whose shutdown ConfigMap does not exist yet.
@@ -84,17 +134,30 @@ export class RedisFailover extends pulumi.ComponentResource {
 
         this.resource = new k8s.apiextensions.CustomResource(`${name}-failover`, manifest, {
             parent: this,
-            dependsOn: [...args.dependsOn, secret, shutdown],
+            dependsOn: [...args.dependsOn, secret, shutdown, preflight],
             protect: args.protect,
         });
         this.endpoints = failoverEndpoints(instance.name, render.namespace);
         this.authSecretName = authSecretName(instance.name);
 
+        // A rotation's phase, applied to the running servers (the operator applies passwords only to new pods).
+        const rotation = instance.passwordRotation
+            ? new PasswordRotationStep(
+                  `${name}-password-rotation`,
+                  {
+                      ...reach,
+                      expected,
+                      accepted: pulumi.all(plan.accepted.map((version) => passwords.get(version)!)),
+                      replication: passwords.get(plan.replication)!,
+                      known: pulumi.all(plan.versions.map((version) => passwords.get(version)!)),
+                      phase: instance.passwordRotation,
+                      version: instance.passwordVersion,
+                  },
+                  { parent: this, dependsOn: [this.resource] },
+              )
+            : undefined;
+
         if (args.verify?.enabled) {
-            const reach =
-                args.verify.transport === "direct"
-                    ? { sentinels: [this.endpoints.sentinel] }
-                    : { kubernetes: pulumi.secret({ namespace: render.namespace, name: instance.name, kubeconfig: args.kubeconfig }) };
             this.healthCheck = new RedisHealthCheck(
                 `${name}-health`,
                 {
@@ -109,17 +172,19 @@ export class RedisFailover extends pulumi.ComponentResource {
                     allowExternalServices: args.verify.allowExternalServices,
                     groupRevision: pulumi
                         .all(args.revision?.nodeInstanceIds ?? [])
-                        .apply((ids) => groupRevision({ ...args.revision, failover: manifest, nodeInstanceIds: ids })),
+                        .apply((ids) =>
+                            groupRevision({ ...args.revision, failover: manifest, nodeInstanceIds: ids, passwords: passwordsPart }),
+                        ),
                 },
-                { parent: this, dependsOn: [this.resource] },
+                { parent: this, dependsOn: [this.resource, ...(rotation ? [rotation] : [])] },
             );
         }
 
         this.registerOutputs({ endpoints: this.endpoints, password: this.password, healthyMaster: this.healthCheck?.master });
     }
 
-    /** The application URL for one logical database (at `endpoint`, else the master Service); secret: it carries the password. */
+    /** The application URL for one logical database (at `endpoint`, else the master Service); secret: it carries the app env's password. */
     url(db: number, endpoint: pulumi.Input<string> = this.endpoints.master): pulumi.Output<string> {
-        return pulumi.secret(pulumi.all([this.password, endpoint]).apply(([password, host]) => redisUrl(password, host, db)));
+        return pulumi.secret(pulumi.all([this.appPassword, endpoint]).apply(([password, host]) => redisUrl(password, host, db)));
     }
 }

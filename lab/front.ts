@@ -5,8 +5,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import * as http from "http";
 import * as path from "path";
-import { FrontServers, MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
+import { FRONT_READY_PATH, FrontServers, MASTER_GATE_FILE, renderFrontConfig } from "../front/haproxyConfig";
 import { LabDns } from "./dns";
 import { answersPing, freePort, killOnExit, LabGroup, waitFor } from "./redisLab";
 
@@ -145,4 +146,14 @@ export function stopFront(front: LabFront): void {
     } catch {
         // already gone
     }
+}
+
+/** Whether the front's `/ready` answers 200 (its gate serves a master), as the kubelet's readiness probe asks. */
+export function frontReady(front: LabFront): Promise<boolean> {
+    return new Promise((resolve) => {
+        http.get({ host: front.host, port: front.monitorPort, path: FRONT_READY_PATH, timeout: 1000 }, (response) => {
+            response.resume();
+            resolve(response.statusCode === 200);
+        }).on("error", () => resolve(false));
+    });
 }

@@ -12,8 +12,8 @@ import { MASTER_NAME } from "../facts/operator";
 import { LabFront, startFront, stopFront } from "./front";
 import { GroupSpec, LabGroup, labExpectations, stopGroup, startGroup } from "./redisLab";
 
-/** A lab group with its front. */
-export type StackLabGroup = LabGroup & { front?: LabFront };
+/** A lab group with its front, and the passwords of a rotation under way (lab/stackRotation.ts). */
+export type StackLabGroup = LabGroup & { front?: LabFront; rotation?: { old: string; next: string; phase: string } };
 
 /** One group per instance, shaped like the stack; each with its own random password. */
 export function labSpecs(config: StackConfig): GroupSpec[] {
@@ -100,6 +100,11 @@ export function readLabState(labDir: string): LabState | undefined {
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as LabState) : undefined;
 }
 
+/** Records the running lab; mode 600: the state holds the groups' passwords. */
+export function writeLabState(labDir: string, state: LabState): void {
+    fs.writeFileSync(stateFile(labDir), JSON.stringify(state, null, 2), { mode: 0o600 });
+}
+
 /**
  * Starts a group per spec in `labDir` and records them. When any fails to start, the ones that
  * did are stopped again and the first failure is thrown: nothing is left half-started.
@@ -130,8 +135,7 @@ export async function startLab(labDir: string, stack: string, specs: GroupSpec[]
         fs.rmSync(root, { recursive: true, force: true });
         throw new Error(`${failed.join("; ")}; stopped what had started`);
     }
-    // Mode 600: the state holds the groups' passwords.
-    fs.writeFileSync(stateFile(labDir), JSON.stringify({ stack, groups } satisfies LabState, null, 2), { mode: 0o600 });
+    writeLabState(labDir, { stack, groups });
     return groups;
 }
 

@@ -21,6 +21,7 @@ import { backupAlertAfterSeconds, backupKeyPrefix, backupName } from "../render/
 import { frontRevision } from "../render/front";
 import { operatorRevisionPart } from "../render/groupRevision";
 import { nodeComponentName } from "../render/nodeIdentity";
+import { retireWaitSeconds } from "../render/passwordRotation";
 
 /** Where applications and operators reach one purpose. */
 export interface InstanceOutput {
@@ -162,6 +163,9 @@ export function redisHa(config: LoadedConfig, stackName: string): RedisHaOutputs
                     dependsOn: [operator.crd, operator.release, ...nodesOf(instance.purpose).map((node) => node.ready)],
                     verify: healthCheckOf(instance, stack.verify),
                     kubeconfig,
+                    retireWaitSeconds: retireWaitSeconds(
+                        stack.appSecrets.enabled ? stack.appSecrets.externalSecrets.map((target) => target.refreshInterval) : [],
+                    ),
                     // A replaced node, a changed front or operator re-runs the post-deploy check.
                     revision: {
                         front: instance.front.enabled ? frontRevision(instance, frontRender) : undefined,

@@ -155,6 +155,7 @@ export function buildRedisFailoverManifest(instance: InstanceConfig, options: Fa
             },
             redis: {
                 replicas: redis.replicas,
+                image: redis.image,
                 command,
                 resources: redis.resources,
                 storage,

@@ -29,6 +29,7 @@ import { authSecretName, tolerationFor } from "./failover";
 import { sha256Of } from "./groupRevision";
 import { componentSelector } from "../facts/operator";
 import { HOSTNAME_TOPOLOGY_KEY } from "./placement";
+import { passwordPlan } from "./passwordRotation";
 
 /** `app.kubernetes.io/component` of the front's objects and pods. */
 export const FRONT_COMPONENT = "front";
@@ -38,6 +39,11 @@ export const FRONT_PASSWORD_ENV = "REDIS_PASSWORD";
 export const MASTER_GATE_FILE_NAME = "masterGate.lua";
 /** Pod-template annotation holding the configuration's hash: a changed configuration rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = `${PROJECT}/config-sha256`;
+/**
+ * Pod-template annotation holding the Secret's password version (render/passwordRotation.ts): the
+ * pods read the password from the Secret only when they start, so its `apps` phase rolls them.
+ */
+export const PASSWORD_VERSION_ANNOTATION = `${PROJECT}/password-version`;
 /** Name of the front's container port, which its Service targets. */
 const PORT_NAME = "redis";
 /** The port of the front's `/ready` and `/alive` (front/haproxyConfig.ts), for the kubelet only. */
@@ -206,7 +212,13 @@ export function frontDeploymentSpec(instance: InstanceConfig, options: FrontRend
         selector: { matchLabels: frontSelector(instance.name) },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
         template: {
-            metadata: { labels: frontLabels(instance), annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum } },
+            metadata: {
+                labels: frontLabels(instance),
+                annotations: {
+                    [CONFIG_CHECKSUM_ANNOTATION]: checksum,
+                    [PASSWORD_VERSION_ANNOTATION]: String(passwordPlan(instance.passwordVersion, instance.passwordRotation).secret),
+                },
+            },
             spec: frontPodSpec(instance, options, configMapName(instance.name, checksum)),
         },
     } satisfies k8s.types.input.apps.v1.DeploymentSpec;

@@ -17,6 +17,8 @@ export interface GroupRevisionParts {
     operator?: unknown;
     /** EC2 instance ids of the purpose's managed nodes, in config order; none when nodes are brought. */
     nodeInstanceIds?: readonly string[];
+    /** The password version and rotation phase (render/passwordRotation.ts); absent at version 1 without a rotation. */
+    passwords?: { version: number; phase?: string };
 }
 
 /** The parts a RedisFailover's caller knows (the component adds its own manifest). */
@@ -49,6 +51,8 @@ export function groupRevision(parts: GroupRevisionParts): string {
         front: parts.front ?? null,
         operator: parts.operator ?? null,
         nodeInstanceIds: parts.nodeInstanceIds ?? [],
+        // Only when set: a group that never rotated keeps the revision it had.
+        ...(parts.passwords ? { passwords: parts.passwords } : {}),
     });
 }
 

@@ -14,6 +14,7 @@ import {
     redisMaxmemoryProblem,
 } from "../../facts/patterns";
 import { bootstrapFromSchema } from "./bootstrap";
+import { OPERATOR_DEFAULT_REDIS_IMAGE, redisImageProblem } from "../../facts/redisVersions";
 import { redisDirectiveProblem, sentinelDirectiveProblem } from "./directives";
 import { ALWAYS, field, grammar, int, labelKey, labelValue, resourcesSchema, strict, TAINT_EFFECTS } from "./common";
 
@@ -28,6 +29,9 @@ export const MAXMEMORY_POLICIES = [
     "volatile-random",
     "volatile-ttl",
 ] as const;
+
+/** The phases of a password rotation, in order (render/passwordRotation.ts says what each does). */
+export const ROTATION_PHASES = ["accept", "replicate", "apps", "retire"] as const;
 
 /** The share of the redis container's memory limit that `maxmemory` may use; fork and buffers need the rest. */
 export const MAXMEMORY_LIMIT_RATIO = 0.75;
@@ -106,6 +110,9 @@ const storageSchema = strict({
 
 const redisSchema = strict({
     replicas: int(1),
+    // The redis image (the operator's own default when unset); a change rolls the group in the
+    // operator's update order, and a downgrade its files cannot survive is refused at preview.
+    image: grammar((image) => imageReferenceProblem(image) ?? redisImageProblem(image)).default(OPERATOR_DEFAULT_REDIS_IMAGE),
     resources: resourcesSchema.optional().superRefine((resources, ctx) => {
         if (resources === undefined)
             ctx.addIssue({ code: "custom", message: "redis needs resources.limits.memory, which bounds maxmemory" });
@@ -208,6 +215,9 @@ const instanceSchema = strict({
     holdsData: z.boolean().optional(),
     // Moving a Redis in: the group replicates it until the cut-over (README "Moving a Redis in").
     bootstrapFrom: bootstrapFromSchema,
+    // The generated password in use (render/passwordRotation.ts); a rotation moves to the next one in phases.
+    passwordVersion: int(1).default(1),
+    passwordRotation: z.enum(ROTATION_PHASES).optional(),
 })
     .superRefine((instance, ctx) => {
         if (typeof field(instance, "redis") !== "object") return;

@@ -82,6 +82,8 @@ describe("full: README.md's commands, as written", function () {
             const steps = command.split(" && ").filter((step) => !SKIPPED_STEPS.has(step));
             const result = await sh(steps.join(" && "), { REDIS_HA_LAB_DIR: labDir });
             assert.ok(result.code === 0 || result.code === 1, `${command} exited ${result.code}:\n${result.output}`);
+            // The runbooks' lab steps must hold, not merely end cleanly.
+            if (/--rotate |--drill upgrade/.test(command)) assert.strictEqual(result.code, 0, `${command}:\n${result.output}`);
             assert.doesNotMatch(result.output, /^\s+at .*\(.*:\d+:\d+\)$/m, `${command} printed a stack trace:\n${result.output}`);
             ran.push(`${result.code} ${command}`);
         }
