@@ -202,6 +202,15 @@ export function frontPodSpec(instance: InstanceConfig, options: FrontRenderOptio
 }
 
 /**
+ * The Secret's password version on the pod template, from the first rotation's `apps` on: a group
+ * that never rotated keeps the template it had before rotations existed, so no front rolls for it.
+ */
+function passwordVersionAnnotation(instance: Pick<InstanceConfig, "passwordVersion" | "passwordRotation">): Record<string, string> {
+    const secret = passwordPlan(instance.passwordVersion, instance.passwordRotation).secret;
+    return secret > 1 ? { [PASSWORD_VERSION_ANNOTATION]: String(secret) } : {};
+}
+
+/**
  * The Deployment. Rolls by taking one pod down before starting its successor (maxSurge 0): every
  * node of the purpose may already hold a front pod (dev: one node, one pod), and a surge pod would
  * then never be scheduled, stalling the rollout.
@@ -214,10 +223,7 @@ export function frontDeploymentSpec(instance: InstanceConfig, options: FrontRend
         template: {
             metadata: {
                 labels: frontLabels(instance),
-                annotations: {
-                    [CONFIG_CHECKSUM_ANNOTATION]: checksum,
-                    [PASSWORD_VERSION_ANNOTATION]: String(passwordPlan(instance.passwordVersion, instance.passwordRotation).secret),
-                },
+                annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum, ...passwordVersionAnnotation(instance) } as Record<string, string>,
             },
             spec: frontPodSpec(instance, options, configMapName(instance.name, checksum)),
         },

@@ -50,6 +50,11 @@ describe("render: password rotation phases", () => {
             frontDeploymentSpec({ ...auth, passwordRotation: phase }, renderOptions(prod), "c".repeat(64)).template.metadata.annotations[
                 PASSWORD_VERSION_ANNOTATION
             ];
-        assert.deepStrictEqual([undefined, ...ROTATION_PHASES].map(versionAt), ["1", "1", "1", "2", "2"]);
+        // Absent until the first rotation's apps: a group that never rotated keeps its pod template.
+        assert.deepStrictEqual([undefined, ...ROTATION_PHASES].map(versionAt), [undefined, undefined, undefined, "2", "2"]);
+        const second = (phase?: (typeof ROTATION_PHASES)[number]) =>
+            frontDeploymentSpec({ ...auth, passwordVersion: 2, passwordRotation: phase }, renderOptions(prod), "c".repeat(64)).template
+                .metadata.annotations[PASSWORD_VERSION_ANNOTATION];
+        assert.deepStrictEqual([undefined, ...ROTATION_PHASES].map(second), ["2", "2", "2", "3", "3"]);
     });
 });
