@@ -2,7 +2,9 @@
 // that a script can rely on (0 done, 1 failed, 2 bad usage) with one clean line instead of a stack
 // trace.
 
+import * as fs from "fs";
 import { parseArgs, ParseArgsConfig } from "util";
+import type { KubeReach } from "../health/reach";
 
 /** Bad usage: reported with the usage text, exit 2. */
 export class UsageError extends Error {
@@ -85,4 +87,17 @@ export function runCommand<O extends NonNullable<ParseArgsConfig["options"]>>(
     });
     // Exit once stdout is flushed: a pipe takes a long document asynchronously.
     void run().then((code) => process.stdout.write("", () => process.exit(code)));
+}
+
+/**
+ * The RedisFailover reached through the Kubernetes API that `--namespace`, `--name` and
+ * `--kubeconfig FILE` name; undefined without `--namespace`.
+ */
+export function kubeReachOf(flags: { namespace?: string; name?: string; kubeconfig?: string }): KubeReach | undefined {
+    if (!flags.namespace) return undefined;
+    return {
+        namespace: flags.namespace,
+        name: flags.name ?? "",
+        ...(flags.kubeconfig ? { kubeconfig: fs.readFileSync(flags.kubeconfig, "utf8") } : {}),
+    };
 }

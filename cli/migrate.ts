@@ -3,12 +3,11 @@
 // `status` says whether every pod has caught up with the source, `cutover` stops writes to the
 // source, waits for the pods to hold all of them, promotes one pod and fences the source.
 
-import * as fs from "fs";
 import { MASTER_NAME } from "../facts/operator";
 import { Endpoint, formatEndpoint, parseEndpoint, parseInfo, withConnection } from "../health/connection";
 import { caughtUp, followerState, formatKeys, sentinelsInQuorum, sourceState, SourceState } from "../health/migration";
 import { openTarget } from "../health/reach";
-import { runCommand, UsageError, wholeNumber } from "./command";
+import { kubeReachOf, runCommand, UsageError, wholeNumber } from "./command";
 
 const USAGE = `usage: npm run migrate -- prepare|status|cutover --source HOST:PORT
          (--redis HOST:PORT,... [--sentinel HOST:PORT,...] | [--kubeconfig FILE] --namespace NS --name NAME)
@@ -38,22 +37,22 @@ interface GroupServers {
     close: () => Promise<void>;
 }
 
-async function groupServers(flags: Record<string, string | boolean | undefined>, password: string): Promise<GroupServers> {
+async function groupServers(
+    flags: { namespace?: string; name?: string; kubeconfig?: string; redis?: string; sentinel?: string },
+    password: string,
+): Promise<GroupServers> {
     const list = (text: unknown) =>
         String(text ?? "")
             .split(",")
             .filter(Boolean)
             .map(parseEndpoint);
-    if (!flags.namespace) {
+    const kubernetes = kubeReachOf(flags);
+    if (!kubernetes) {
         const redis = list(flags.redis).map((address) => ({ address, local: address }));
         if (redis.length === 0) throw new UsageError("--redis or --namespace and --name is required");
         return { redis, sentinels: list(flags.sentinel), close: async () => undefined };
     }
-    const kubeconfig = typeof flags.kubeconfig === "string" ? fs.readFileSync(flags.kubeconfig, "utf8") : undefined;
-    const target = await openTarget(
-        { kubernetes: { namespace: String(flags.namespace), name: String(flags.name ?? ""), ...(kubeconfig ? { kubeconfig } : {}) } },
-        password,
-    );
+    const target = await openTarget({ kubernetes }, password);
     const round = await target.round({ masterName: MASTER_NAME, maxmemoryPolicy: "", redisCount: 0, sentinelCount: 0 });
     const members = round.target.membership?.members ?? [];
     const dial = round.target.dial ?? ((endpoint: Endpoint) => endpoint);

@@ -13,7 +13,7 @@ import { formatEndpoint, withConnection } from "../health/connection";
 import { keysPerDb } from "../health/migration";
 import { askSentinel } from "../health/probes";
 import { openTarget, Reach } from "../health/reach";
-import { runCommand, UsageError } from "./command";
+import { kubeReachOf, runCommand, UsageError } from "./command";
 
 const USAGE = `usage: npm run restore -- --from FILE|s3://BUCKET/KEY (--sentinel HOST:PORT[,...] | [--kubeconfig FILE] --namespace NS --name NAME)
          [--master-name NAME] [--password-env VAR] [--force]
@@ -107,15 +107,8 @@ runCommand(
     },
     async (flags) => {
         if (!flags.from) throw new UsageError("--from FILE or s3://BUCKET/KEY is required");
-        const reach: Reach = flags.namespace
-            ? {
-                  kubernetes: {
-                      namespace: flags.namespace,
-                      name: flags.name ?? "",
-                      ...(flags.kubeconfig ? { kubeconfig: fs.readFileSync(flags.kubeconfig, "utf8") } : {}),
-                  },
-              }
-            : { sentinels: (flags.sentinel ?? "").split(",").filter(Boolean) };
+        const kubernetes = kubeReachOf(flags);
+        const reach: Reach = kubernetes ? { kubernetes } : { sentinels: (flags.sentinel ?? "").split(",").filter(Boolean) };
         if (!reach.kubernetes && reach.sentinels!.length === 0) throw new UsageError("--sentinel or --namespace and --name is required");
         const passwordEnv = flags["password-env"] ?? "REDIS_PASSWORD";
         const password = process.env[passwordEnv];

@@ -232,6 +232,14 @@ export function goDurationProblem(value: string): string | undefined {
         : "is not a Go duration: numbers with units ns, us, ms, s, m, h (e.g. 1h, 30m, 1h30m)";
 }
 
+/** Seconds of a Go duration (`1h30m`, `90s`); the grammar is goDurationProblem's, checked by config. */
+export function goDurationSeconds(text: string): number {
+    const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+    let total = 0;
+    for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(value) * units[unit];
+    return total;
+}
+
 /** Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`); undefined when malformed. */
 export function parseK8sMemoryBytes(text: string): number | undefined {
     return quantityProblem(text, "memory") ? undefined : parseQuantity(text);

@@ -20,6 +20,7 @@
 // command); `CONFIG SET requirepass` would replace them all with one, and is never sent.
 
 import type { ROTATION_PHASES } from "../config/schema/instances";
+import { goDurationSeconds } from "../facts/patterns";
 
 /** A phase; each is one `up`, safe to stop after. */
 export type RotationPhase = (typeof ROTATION_PHASES)[number];
@@ -64,14 +65,6 @@ export function passwordPlan(version: number, phase?: RotationPhase): PasswordPl
 
 /** What applications get after the app env moves besides their ExternalSecret's refresh: a restart, say. */
 export const RETIRE_MARGIN_SECONDS = 900;
-
-/** Seconds of a Go duration (`1h30m`, `90s`); the grammar is checked by config. */
-export function goDurationSeconds(text: string): number {
-    const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-    let total = 0;
-    for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(value) * units[unit];
-    return total;
-}
 
 /**
  * How long `retire` waits after `apps`: the longest ExternalSecret refresh (Secrets Manager itself is

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { goDurationSeconds, passwordPlan, retireWaitSeconds, RETIRE_MARGIN_SECONDS } from "../../render/passwordRotation";
+import { goDurationSeconds } from "../../facts/patterns";
+import { passwordPlan, retireWaitSeconds, RETIRE_MARGIN_SECONDS } from "../../render/passwordRotation";
 import { ROTATION_PHASES } from "../../config/schema/instances";
 import { parseStackConfigOrThrow } from "../../config/parse";
 import { frontDeploymentSpec, PASSWORD_VERSION_ANNOTATION } from "../../render/front";
